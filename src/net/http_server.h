@@ -1,0 +1,60 @@
+// HttpServer: an asynchronous HTTP/1.1 server (Boost.Beast on C++20 coroutines, no thread per
+// connection) that dispatches to a Router.
+//
+// Behaviour: keep-alive; bodies above max_body_bytes answer 413 without reading the rest; a
+// client that does not send its headers within header_timeout_ms or its body within
+// read_timeout_ms is disconnected (408 when possible); idle keep-alive connections close after
+// idle_timeout_ms. Every request is counted in the metrics registry when one is given
+// (http_requests_total{route,code}, http_request_duration_seconds).
+// Contract: Start() binds and returns the bound port (port 0 picks a free one). Stop() stops
+// accepting, lets in-flight requests finish for up to drain_timeout_ms, then closes the rest;
+// it is idempotent and thread-safe. Handlers run on the EventLoop's threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "net/event_loop.h"
+#include "net/router.h"
+
+namespace aitbc::net {
+
+class MetricsRegistry;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  size_t max_body_bytes = 1 << 20;  // 1 MiB
+  size_t max_header_bytes = 16 << 10;
+  int64_t header_timeout_ms = 10'000;
+  int64_t read_timeout_ms = 30'000;
+  int64_t idle_timeout_ms = 60'000;
+  int64_t drain_timeout_ms = 10'000;
+  size_t max_connections = 10'000;
+  std::string server_name = "aitbc";
+  MetricsRegistry* metrics = nullptr;  // not owned; may be null
+};
+
+class HttpServer {
+ public:
+  HttpServer(EventLoop& loop, std::shared_ptr<const Router> router, ServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  core::Result<uint16_t> Start();
+  void Stop();
+  uint16_t port() const;
+  size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+// Parses "HOST:PORT" ("127.0.0.1:0", "[::1]:8000", ":8000" meaning 127.0.0.1).
+core::Result<std::pair<std::string, uint16_t>> ParseListenAddress(std::string_view text);
+
+}  // namespace aitbc::net

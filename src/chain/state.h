@@ -79,6 +79,9 @@ struct SupplyTotals {
 // updates it by subtracting each changed entry's old value and adding its new one — cost
 // proportional to what changed, not to the state's size — and the result commits to the
 // whole state. state_hash = SHA-256 of the 2048 bytes.
+// H(element) = BLAKE2b-512(key "aitbc/lthash/v1\0", u32be(i) || element) for i = 0..31,
+// concatenated (2048 bytes) and read as 1024 little-endian u16 lanes; Add and Remove are
+// lane-wise wrapping addition and subtraction, so the order of updates does not matter.
 class LtHash {
  public:
   static constexpr size_t kLanes = 1024;
@@ -105,6 +108,7 @@ struct ChainMeta {
 
   core::Bytes Encode() const;
   static core::Result<ChainMeta> Decode(core::ByteView bytes);
+  bool operator==(const ChainMeta&) const = default;
 };
 
 class StateReader {
@@ -118,8 +122,11 @@ class StateReader {
 };
 
 // Everything one block (or genesis) changes; the node writes it in one atomic batch.
+// Apply it as: put every account (delete those that are IsEmpty()), put every escrow, delete
+// the unbonding entries of every height in unbonding_released, then append unbonding_added to
+// the entries stored at their height, then store meta. Only entries that changed are listed.
 struct StateDelta {
-  std::map<core::Address, Account> accounts;
+  std::map<core::Address, Account> accounts;  // an IsEmpty() account means: delete it
   std::map<std::string, Escrow> escrows;
   std::map<uint64_t, std::vector<UnbondingEntry>> unbonding_added;  // by release height
   std::vector<uint64_t> unbonding_released;  // heights whose entries were paid out
@@ -144,7 +151,10 @@ class StateOverlay final : public StateReader {
   void PutMeta(const ChainMeta& meta);
 
   // Updates the meta's LtHash with every entry changed since construction (old value out,
-  // new value in) and returns the delta. The overlay must not be used afterwards.
+  // new value in), sets meta.state_hash to its digest, updates meta.supply from the same
+  // old/new values (so the totals are derived from the entries themselves, not from
+  // bookkeeping in the rules) and returns the delta. Errors only when the base cannot be read
+  // or the totals leave the uint64 range (a bug). The overlay must not be used afterwards.
   core::Result<StateDelta> Finish();
 
  private:
@@ -166,6 +176,8 @@ class MemoryState final : public StateReader {
   void Apply(const StateDelta& delta);
   // Recomputes the LtHash from every entry (to check the incremental one).
   LtHash RecomputeLtHash() const;
+  // Recomputes the supply totals from every entry (to check meta.supply); errors on overflow.
+  core::Result<SupplyTotals> RecomputeSupply() const;
 
  private:
   std::map<core::Address, Account> accounts_;

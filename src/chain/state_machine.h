@@ -53,17 +53,29 @@ class StateMachine {
 
   // Checks every stateless and stateful rule for tx at this point and applies it; on error the
   // overlay is unchanged. Rules: chain id, well-formedness, fee >= min_fee, nonce, balances with
-  // checked arithmetic, escrow rules (docs/protocol.md).
+  // checked arithmetic, escrow rules (docs/protocol.md, docs/chain.md). Signatures are not
+  // checked here (the caller verified them once). The envelope overload uses the envelope's
+  // hash (a settlement or refund records it in the escrow); the Transaction overload hashes
+  // tx.Encode() itself.
+  core::Status ApplyTx(StateOverlay& state, const protocol::TxEnvelope& tx,
+                       const BlockContext& ctx) const;
   core::Status ApplyTx(StateOverlay& state, const protocol::Transaction& tx,
                        const BlockContext& ctx) const;
 
   // Validates a block against the committed state (header links, proposer, signature, tx
-  // root, every transaction, state hash) and returns what it changes.
+  // root, limits, every transaction, state hash) and returns what it changes, with the meta
+  // advanced to the block (height, hash, time, supply, state hash). The block signature is
+  // always verified; kYes also verifies every transaction's signatures (each once).
   core::Result<AppliedBlock> ApplyBlock(const StateReader& state, const protocol::Block& block,
                                         VerifySignatures verify) const;
 
-  // Builds the next block from candidates in order, skipping invalid ones, up to the
-  // genesis limits; signs it with the proposer key.
+  // Builds the next block from candidates in order, skipping invalid ones (listed in
+  // `rejected`, the state unchanged by them), up to the genesis limits: the first candidate
+  // that does not fit and every one after it are left for the next block (`deferred`, so a
+  // sender's nonce sequence is never broken); a candidate too large for any block is rejected.
+  // time_ms is raised to the previous block's time if it is earlier (and to 1 if 0). Signs it
+  // with the proposer key, which must be the genesis proposer (kPermissionDenied otherwise).
+  // The block passes ApplyBlock on the same state.
   core::Result<BuiltBlock> BuildBlock(const StateReader& state,
                                       const std::vector<protocol::TxEnvelope>& candidates,
                                       uint64_t time_ms, const core::PrivateKey& proposer) const;

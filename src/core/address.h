@@ -34,7 +34,9 @@ class Address {
   std::array<uint8_t, 20> bytes_{};
 };
 
-// Generic bech32 (BIP-173), exposed for tests and tools.
+// Generic bech32 (BIP-173, checksum constant 1), exposed for tests and tools. Encode writes
+// the hrp in lower case and pads the last 5-bit group with zeros; Decode lower-cases the hrp
+// and requires zero padding of fewer than 5 bits. Errors are kInvalidArgument.
 std::string Bech32Encode(std::string_view hrp, ByteView data8);
 struct Bech32Decoded {
   std::string hrp;

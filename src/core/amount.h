@@ -4,6 +4,9 @@
 // instead of a wrong number. Parsing accepts "0.25aitbc", "0.25 AITBC", "0.25" (AITBC) and
 // "250000uaitbc"; anything else (negative, more than 6 decimals, junk, overflow) is an error.
 // Formatting gives "0.25 AITBC" (trailing zeros trimmed, at least one integer digit).
+// The exact grammar is in docs/encoding.md. All errors are kInvalidArgument with a message
+// ("overflows", "underflows", "more than 6 decimal places", ...); callers that compare against
+// a balance report kInsufficientFunds themselves. Thread-safe (values, no shared state).
 #pragma once
 
 #include <cstdint>

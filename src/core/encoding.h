@@ -7,8 +7,11 @@
 // one encoding of each value, so decode(encode(x)) == x and encode(decode(b)) == b for all
 // accepted b.
 //
-// Contract: Reader never reads past its input; every Read* reports truncation or a length
-// above the limit as kInvalidArgument. Writer appends to an owned buffer.
+// Contract: Reader never reads past its input and checks a length prefix against max_len
+// and against the bytes left before it allocates; every Read* reports truncation, a length
+// above the limit, a bool other than 0/1 or invalid UTF-8 as kInvalidArgument, naming what
+// it read and the offset. A failed read leaves the position where it was. Writer appends to an
+// owned buffer; Var/String of more than 2^32-1 bytes is a programmer error and aborts.
 #pragma once
 
 #include <cstdint>
@@ -62,7 +65,10 @@ class Reader {
   Status ExpectEnd() const;
 
  private:
-  Status Need(size_t n) const;
+  // An error naming what was being read and where, unless n more bytes are left.
+  Status Need(size_t n, std::string_view what) const;
+  uint64_t TakeBigEndian(size_t n);  // after Need(n)
+  Result<ByteView> VarView(size_t max_len, std::string_view what);
   ByteView data_;
   size_t pos_ = 0;
 };

@@ -57,6 +57,7 @@ class PrivateKey {
 
  private:
   PrivateKey() = default;
+  void Wipe();
   std::array<uint8_t, 64> secret_{};  // libsodium's seed || public key
   PublicKey public_key_;
 };

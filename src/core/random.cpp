@@ -4,16 +4,9 @@
 
 #include <cstdlib>
 
+#include "core/sodium_init.h"
+
 namespace aitbc::core {
-namespace {
-
-// libsodium must be initialised once before use; sodium_init is itself thread-safe.
-void EnsureSodium() {
-  static const bool ok = sodium_init() >= 0;
-  if (!ok) std::abort();
-}
-
-}  // namespace
 
 uint64_t Random::NextU64() {
   uint8_t b[8];

@@ -1,0 +1,312 @@
+#include "node/store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/file_util.h"
+#include "process.h"
+#include "test_chain.h"
+
+namespace aitbc::node {
+namespace {
+
+using testing::AddressOf;
+using testing::Key;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreTest() : machine_(testing::TestGenesis()) {}
+
+  std::unique_ptr<Store> OpenStore() {
+    auto store = Store::Open(dir_.path() + "/chain", machine_);
+    EXPECT_TRUE(store.ok()) << store.error().ToString();
+    return std::move(store).value();
+  }
+
+  // Builds and commits the next block with the given transactions; returns it.
+  protocol::Block CommitNext(Store& store, std::vector<protocol::TxEnvelope> txs) {
+    auto built = machine_.BuildBlock(store, txs, store.meta().last_block_time_ms + 1000, Key(100));
+    EXPECT_TRUE(built.ok()) << built.error().ToString();
+    EXPECT_TRUE(built->rejected.empty());
+    auto status = store.CommitBlock(built->block, built->delta);
+    EXPECT_TRUE(status.ok()) << status.error().ToString();
+    return built->block;
+  }
+
+  aitbc::testing::TempDir dir_;
+  chain::StateMachine machine_;
+};
+
+TEST_F(StoreTest, NewStoreHoldsGenesisState) {
+  auto store = OpenStore();
+  EXPECT_EQ(store->height(), 0u);
+  auto genesis = machine_.GenesisDelta().value();
+  EXPECT_EQ(store->meta(), genesis.meta);
+  EXPECT_EQ(store->meta().last_block_hash, machine_.genesis().Hash());
+  auto account = store->GetAccount(AddressOf(Key(1))).value();
+  ASSERT_TRUE(account.has_value());
+  EXPECT_EQ(account->balance.micro(), 1'000'000u);
+  EXPECT_FALSE(store->GetAccount(AddressOf(Key(50))).value().has_value());
+  EXPECT_FALSE(store->GetBlockBytes(1).value().has_value());
+  auto check = store->VerifyState();
+  ASSERT_TRUE(check.ok()) << check.error().ToString();
+  EXPECT_EQ(check->accounts, 4u);
+  EXPECT_EQ(check->state_hash, store->meta().state_hash);
+}
+
+TEST_F(StoreTest, CommitThenReopenGivesSameStateAndIndices) {
+  const auto coordinator = Key(3);
+  const auto miner = Key(60);
+  protocol::Block b1, b2;
+  protocol::TxEnvelope transfer = testing::Transfer(Key(1), AddressOf(Key(2)), 1000, 0);
+  protocol::TxEnvelope escrow = testing::Escrow(Key(1), "job-1", 50'000, AddressOf(coordinator));
+  protocol::TxEnvelope settle =
+      testing::Settle(coordinator, miner, AddressOf(Key(1)), "job-1", 20'000);
+  chain::ChainMeta meta;
+  {
+    auto store = OpenStore();
+    b1 = CommitNext(*store, {transfer, escrow});
+    b2 = CommitNext(*store, {settle});
+    meta = store->meta();
+    EXPECT_EQ(meta.height, 2u);
+    EXPECT_EQ(meta.last_block_hash, b2.Hash());
+  }
+  auto store = OpenStore();
+  EXPECT_EQ(store->meta(), meta);
+  auto check = store->VerifyState();
+  ASSERT_TRUE(check.ok()) << check.error().ToString();
+  EXPECT_EQ(check->state_hash, meta.state_hash);
+  EXPECT_EQ(check->escrows, 1u);
+
+  // Accounts: the miner was paid 20,000 uaitbc (20 s at 1000 uaitbc/s).
+  auto paid = store->GetAccount(AddressOf(miner)).value();
+  ASSERT_TRUE(paid.has_value());
+  EXPECT_EQ(paid->balance.micro(), 20'000u);
+  auto sender = store->GetAccount(AddressOf(Key(1))).value();
+  EXPECT_EQ(sender->nonce, 1u);
+  auto closed = store->GetEscrow("job-1").value();
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_EQ(closed->status, chain::EscrowStatus::kSettled);
+  EXPECT_FALSE(store->GetEscrow("job-2").value().has_value());
+
+  // Blocks by height and hash.
+  auto block = store->GetBlock(2).value();
+  ASSERT_TRUE(block.has_value());
+  EXPECT_EQ(block->Hash(), b2.Hash());
+  EXPECT_EQ(store->GetBlockBytes(1).value().value(), b1.Encode());
+  EXPECT_EQ(store->GetBlockHeight(b1.Hash()).value().value(), 1u);
+  EXPECT_FALSE(store->GetBlockHeight(core::Sha256("nope")).value().has_value());
+
+  // Transactions by hash.
+  auto tx = store->GetTx(escrow.hash).value();
+  ASSERT_TRUE(tx.has_value());
+  EXPECT_EQ(tx->location, (TxLocation{1, 1}));
+  EXPECT_EQ(tx->tx.bytes, escrow.bytes);
+  EXPECT_EQ(store->GetTxLocation(transfer.hash).value().value(), (TxLocation{1, 0}));
+  EXPECT_FALSE(store->GetTx(core::Sha256("nope")).value().has_value());
+
+  // Receipts by job id and receipt id.
+  EXPECT_EQ(store->GetSettleTx("job-1").value().value(), settle.hash);
+  EXPECT_FALSE(store->GetSettleTx("job-2").value().has_value());
+  EXPECT_EQ(store->GetJobIdForReceipt(protocol::ReceiptIdFor("job-1")).value().value(), "job-1");
+  EXPECT_FALSE(store->GetJobIdForReceipt("rcpt_x").value().has_value());
+}
+
+TEST_F(StoreTest, UnbondingEntriesAreStoredAndReleased) {
+  auto store = OpenStore();
+  protocol::Transaction stake;
+  stake.nonce = 0;
+  stake.fee = core::Amount::FromMicro(testing::kMinFee);
+  stake.payload = protocol::Stake{core::Amount::FromMicro(5000)};
+  protocol::Transaction unstake;
+  unstake.nonce = 1;
+  unstake.fee = core::Amount::FromMicro(testing::kMinFee);
+  unstake.payload = protocol::Unstake{core::Amount::FromMicro(2000)};
+  CommitNext(*store, {testing::Signed(stake, Key(2)), testing::Signed(unstake, Key(2))});
+  // Unbonding delay 2: released at height 3.
+  auto entries = store->GetUnbonding(3).value();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].amount.micro(), 2000u);
+  EXPECT_TRUE(store->VerifyState().ok());
+  CommitNext(*store, {});
+  CommitNext(*store, {});
+  EXPECT_TRUE(store->GetUnbonding(3).value().empty());
+  auto account = store->GetAccount(AddressOf(Key(2))).value().value();
+  EXPECT_EQ(account.stake.micro(), 3000u);
+  EXPECT_EQ(account.unbonding.micro(), 0u);
+  auto check = store->VerifyState();
+  EXPECT_TRUE(check.ok()) << check.error().ToString();
+}
+
+TEST_F(StoreTest, CommitRefusesABlockOutOfOrder) {
+  auto store = OpenStore();
+  auto built = machine_.BuildBlock(*store, {}, 1'700'000'001'000, Key(100)).value();
+  ASSERT_TRUE(store->CommitBlock(built.block, built.delta).ok());
+  auto again = store->CommitBlock(built.block, built.delta);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), core::ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store->height(), 1u);
+}
+
+TEST_F(StoreTest, OpeningWithAnotherGenesisIsRefused) {
+  { OpenStore(); }
+  protocol::Genesis other = testing::TestGenesis(5);
+  chain::StateMachine other_machine(other);
+  auto store = Store::Open(dir_.path() + "/chain", other_machine);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), core::ErrorCode::kFailedPrecondition);
+  EXPECT_NE(store.error().message().find("another genesis"), std::string::npos);
+}
+
+TEST_F(StoreTest, UnopenableDirectoryIsAnIOError) {
+  std::string file = dir_.path() + "/file";
+  ASSERT_TRUE(core::WriteFileAtomic(file, "x").ok());
+  auto store = Store::Open(file + "/chain", machine_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), core::ErrorCode::kIOError);
+}
+
+// Writes value under key directly into the database, behind the store's back.
+void WriteRaw(const std::string& path, const std::string& key, const std::string& value) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options options;
+  ASSERT_TRUE(rocksdb::DB::Open(options, path, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+}
+
+std::string AccountKey(const core::Address& address) {
+  return "a" + std::string(core::AsString(address.view()));
+}
+
+TEST_F(StoreTest, VerifyStateDetectsAnUndecodableAccount) {
+  { OpenStore(); }
+  WriteRaw(dir_.path() + "/chain", AccountKey(AddressOf(Key(1))), "garbage");
+  auto store = OpenStore();
+  auto check = store->VerifyState();
+  ASSERT_FALSE(check.ok());
+  EXPECT_EQ(check.error().code(), core::ErrorCode::kCorruption);
+  EXPECT_NE(check.error().message().find("undecodable"), std::string::npos);
+  auto read = store->GetAccount(AddressOf(Key(1)));
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code(), core::ErrorCode::kCorruption);
+}
+
+TEST_F(StoreTest, VerifyStateDetectsAChangedBalance) {
+  { OpenStore(); }
+  chain::Account forged;
+  forged.balance = core::Amount::FromMicro(999'999'999);
+  core::Bytes encoded = forged.Encode();
+  WriteRaw(dir_.path() + "/chain", AccountKey(AddressOf(Key(1))),
+           std::string(core::AsString(encoded)));
+  auto store = OpenStore();
+  auto check = store->VerifyState();
+  ASSERT_FALSE(check.ok());
+  EXPECT_EQ(check.error().code(), core::ErrorCode::kCorruption);
+  EXPECT_NE(check.error().message().find("mismatch"), std::string::npos);
+}
+
+TEST_F(StoreTest, VerifyStateDetectsAnExtraAccount) {
+  { OpenStore(); }
+  chain::Account extra;
+  extra.balance = core::Amount::FromMicro(5);
+  core::Bytes encoded = extra.Encode();
+  WriteRaw(dir_.path() + "/chain", AccountKey(AddressOf(Key(77))),
+           std::string(core::AsString(encoded)));
+  auto check = OpenStore()->VerifyState();
+  ASSERT_FALSE(check.ok());
+  EXPECT_EQ(check.error().code(), core::ErrorCode::kCorruption);
+}
+
+TEST_F(StoreTest, CorruptedMetaIsRefusedAtOpen) {
+  { OpenStore(); }
+  WriteRaw(dir_.path() + "/chain", "m", "short");
+  auto store = Store::Open(dir_.path() + "/chain", machine_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), core::ErrorCode::kCorruption);
+}
+
+TEST(ExtractTxBytesTest, FindsEachTransactionAndRejectsBadIndices) {
+  protocol::Block block;
+  block.header.chain_id = testing::kChainId;
+  block.header.height = 1;
+  for (uint64_t i = 0; i < 3; ++i) {
+    block.txs.push_back(testing::Transfer(Key(1), AddressOf(Key(2)), 1 + i, i));
+  }
+  block.header.tx_count = 3;
+  block.header.tx_root = protocol::TxRoot(block.txs);
+  core::Bytes encoded = block.Encode();
+  for (uint32_t i = 0; i < 3; ++i)
+    EXPECT_EQ(ExtractTxBytes(encoded, i).value(), block.txs[i].bytes);
+  EXPECT_EQ(ExtractTxBytes(encoded, 3).error().code(), core::ErrorCode::kNotFound);
+  encoded.resize(encoded.size() - 5);
+  EXPECT_FALSE(ExtractTxBytes(encoded, 2).ok());
+}
+
+// A child process commits blocks with transfers in a loop until it is killed with SIGKILL.
+[[noreturn]] void CommitForever(const std::string& path) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  chain::StateMachine machine(testing::TestGenesis(4, 1'000'000'000));
+  auto opened = Store::Open(path, machine);
+  if (!opened.ok()) _exit(3);
+  Store& store = **opened;
+  for (;;) {
+    uint64_t height = store.height();
+    std::vector<protocol::TxEnvelope> txs;
+    for (uint8_t sender = 1; sender <= 4; ++sender) {
+      uint64_t nonce = store.GetAccount(AddressOf(Key(sender))).value()->nonce;
+      for (uint64_t k = 0; k < 25; ++k) {
+        txs.push_back(testing::Transfer(Key(sender), AddressOf(Key(sender % 4 + 1)),
+                                        1 + (height + k) % 7, nonce + k));
+      }
+    }
+    auto built = machine.BuildBlock(store, txs, 1'700'000'000'000 + height + 1, Key(100));
+    if (!built.ok() || !store.CommitBlock(built->block, built->delta).ok()) _exit(4);
+  }
+}
+
+TEST(StoreCrashTest, KilledWhileCommittingReopensAtLastCommittedBlock) {
+  aitbc::testing::TempDir dir;
+  const std::string path = dir.path() + "/chain";
+  chain::StateMachine machine(testing::TestGenesis(4, 1'000'000'000));
+  uint64_t last_height = 0;
+  const int kill_after_ms[] = {30, 120, 250, 75, 400, 10};
+  for (int delay : kill_after_ms) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) CommitForever(path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+
+    auto store = Store::Open(path, machine);
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    chain::ChainMeta meta = (*store)->meta();
+    EXPECT_GE(meta.height, last_height);
+    last_height = meta.height;
+    auto check = (*store)->VerifyState();
+    ASSERT_TRUE(check.ok()) << "after kill at " << delay << " ms: " << check.error().ToString();
+    EXPECT_EQ(check->state_hash, meta.state_hash);
+    // Every block up to the meta's height is there, linked, and nothing beyond it.
+    if (meta.height > 0) {
+      auto top = (*store)->GetBlock(meta.height).value();
+      ASSERT_TRUE(top.has_value());
+      EXPECT_EQ(top->Hash(), meta.last_block_hash);
+      EXPECT_EQ(top->header.state_hash, meta.state_hash);
+    }
+    EXPECT_FALSE((*store)->GetBlockBytes(meta.height + 1).value().has_value());
+  }
+  EXPECT_GT(last_height, 0u);
+}
+
+}  // namespace
+}  // namespace aitbc::node

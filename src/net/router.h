@@ -61,11 +61,15 @@ class Router {
  public:
   void Add(Method method, std::string pattern, Handler handler);
   void AddAsync(Method method, std::string pattern, AsyncHandler handler);
-  // Finds the route, fills request.path_params and calls the handler (catching exceptions).
+  // Finds the route, fills request.path_params and request.route and calls the handler
+  // (catching exceptions). HEAD falls back to the GET route (the server drops the body);
+  // OPTIONS on a known path answers 204 with Allow. An async handler must move what it needs out
+  // of the request before it returns: the request may be gone when it answers.
   void Dispatch(Request& request, Responder responder) const;
 
  private:
   struct Route;
+  void AddRoute(std::shared_ptr<Route> route);
   std::vector<std::shared_ptr<Route>> routes_;
 };
 

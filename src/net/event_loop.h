@@ -27,10 +27,17 @@ class EventLoop {
   void Run();
   // Starts the loop's threads in the background and returns (tests, the blocking client).
   void RunInBackground();
-  // Stops the loop: Run() returns once running callbacks finish; pending work is dropped.
-  // Joins background threads unless called from one of them.
+  // Stops the loop: Run() returns once running callbacks finish; pending work is dropped (it is
+  // destroyed with the loop). Joins background threads unless called from one of them. A
+  // stopped loop does not start again.
   void Stop();
   bool stopped() const;
+  // The number of threads Run()/RunInBackground() use.
+  size_t threads() const;
+  // True on a thread that is running this loop.
+  bool InLoopThread() const;
+  // True while at least one thread runs the loop.
+  bool running() const;
 
   void Post(std::function<void()> fn);
   // Runs fn once after delay_ms. Cancel() before it runs prevents it.

@@ -7,6 +7,11 @@
 // for a malformed URL, kCorruption for a malformed response. An HTTP error status is NOT an
 // error of Send: the caller gets the Response and decides (ErrorFromResponse helps).
 // HttpClient is thread-safe; callbacks run on the EventLoop's threads. Only http:// URLs.
+// Connections are kept per host:port and reused unless either side says "Connection: close".
+// Send never retries on its own (use retry.h), with one exception that is safe for every
+// method: when a pooled connection turns out to be closed by the server before any byte of
+// the response arrived (a stale keep-alive connection), the request is sent again once on a
+// fresh connection. Requests in flight when the client is destroyed still complete.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +46,9 @@ struct ClientRequest {
 };
 
 struct ClientOptions {
-  size_t max_response_bytes = 64 << 20;
+  size_t max_response_bytes = 64 << 20;  // kPayloadTooLarge above (not for streamed bodies)
   size_t max_idle_per_host = 16;
+  int64_t idle_timeout_ms = 30'000;  // pooled connections idle longer are not reused
   std::string user_agent = "aitbc";
 };
 
@@ -58,7 +64,10 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   void Send(ClientRequest request, Done done);
-  // Streams the body to on_data; done gets the response with status and headers (empty body).
+  // Streams the body to on_data as it arrives (chunked or not); done gets the response with
+  // status and headers (empty body) at the end, or when on_data returned false (the
+  // connection is then closed). A non-2xx response is not streamed: its body (up to 1 MiB) is
+  // in the Response given to done. read_timeout_ms is the longest wait between two pieces.
   void SendStreaming(ClientRequest request, OnData on_data, Done done);
 
  private:

@@ -1,17 +1,25 @@
 // HttpServer: an asynchronous HTTP/1.1 server (Boost.Beast on C++20 coroutines, no thread per
 // connection) that dispatches to a Router.
 //
-// Behaviour: keep-alive; bodies above max_body_bytes answer 413 without reading the rest; a
-// client that does not send its headers within header_timeout_ms or its body within
-// read_timeout_ms is disconnected (408 when possible); idle keep-alive connections close after
-// idle_timeout_ms. Every request is counted in the metrics registry when one is given
-// (http_requests_total{route,code}, http_request_duration_seconds).
+// Behaviour: keep-alive; bodies above max_body_bytes answer 413 without reading the rest (as soon
+// as Content-Length says so, or when a chunked body grows past it); headers above
+// max_header_bytes answer 431; malformed HTTP answers 400 and closes. A client that does not
+// send its headers within header_timeout_ms (counted from its first byte, or from the connection
+// for its first request) or its body within read_timeout_ms gets 408 and is disconnected; idle
+// keep-alive connections close after idle_timeout_ms, and a client that does not take a
+// response within idle_timeout_ms is disconnected. Above max_connections, new connections are
+// closed at once. Streamed responses (Responder::StartStream) use chunked encoding (plain bytes
+// for HTTP/1.0) and close the connection when they end; Stop() ends open streams.
+// Every request is counted in the metrics registry when one is given:
+// http_requests_total{method,route,code} and http_request_duration_seconds{method,route}, where
+// route is the matched pattern ("unmatched" for 404s); also the gauge http_open_connections.
 // Contract: Start() binds and returns the bound port (port 0 picks a free one). Stop() stops
 // accepting, lets in-flight requests finish for up to drain_timeout_ms, then closes the rest;
 // it is idempotent and thread-safe. Handlers run on the EventLoop's threads.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,7 +42,7 @@ struct ServerOptions {
   int64_t drain_timeout_ms = 10'000;
   size_t max_connections = 10'000;
   std::string server_name = "aitbc";
-  MetricsRegistry* metrics = nullptr;  // not owned; may be null
+  MetricsRegistry* metrics = nullptr;  // not owned, must outlive the server; may be null
 };
 
 class HttpServer {
@@ -45,7 +53,12 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   core::Result<uint16_t> Start();
+  // Graceful stop. From a thread outside the loop it blocks until every connection has closed
+  // (at most drain_timeout_ms plus a moment); on a loop thread it only starts the shutdown.
   void Stop();
+  // Starts the graceful stop and returns; on_stopped runs on a loop thread once the listener
+  // and every connection are closed. For daemons: OnShutdownSignal -> StopAsync -> loop.Stop().
+  void StopAsync(std::function<void()> on_stopped);
   uint16_t port() const;
   size_t open_connections() const;
 

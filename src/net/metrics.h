@@ -2,8 +2,10 @@
 // (version 0.0.4) at GET /metrics.
 //
 // Contract: registering returns a reference that stays valid for the registry's lifetime;
-// registering the same name and labels twice returns the same metric. Updates are lock-free
-// (atomics) and thread-safe; Render() takes a lock and may run concurrently with updates.
+// registering the same name and labels twice returns the same metric (the first help text and
+// histogram bounds win); one name registered as two types is a programmer error (aborts).
+// Families render sorted by name, series by labels; label values and help are escaped. Updates are
+// lock-free (atomics) and thread-safe; Render() takes a lock and may run concurrently with updates.
 #pragma once
 
 #include <atomic>
@@ -61,6 +63,11 @@ std::vector<double> DefaultLatencyBuckets();
 
 class MetricsRegistry {
  public:
+  MetricsRegistry();
+  ~MetricsRegistry();
+  MetricsRegistry(const MetricsRegistry&) = delete;
+  MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+
   Counter& GetCounter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& GetGauge(const std::string& name, const std::string& help, const Labels& labels = {});
   Histogram& GetHistogram(const std::string& name, const std::string& help,
@@ -77,8 +84,9 @@ class MetricsRegistry {
   std::vector<std::function<void()>> collectors_;
 };
 
-// Adds GET /metrics (the registry) and GET /healthz (health() returns the JSON body; an error
-// answers 503 with it) to the router.
+// Adds GET /metrics (the registry, "text/plain; version=0.0.4") and GET /healthz (health()
+// returns the JSON body; an error answers 503 with our JSON error body; a null health answers
+// {"status":"ok"}) to the router. The registry must outlive the router.
 void AddObservabilityRoutes(Router& router, MetricsRegistry& metrics,
                             std::function<core::Result<nlohmann::json>()> health);
 

@@ -4,6 +4,8 @@
 //
 // Contract: no I/O here. StateReader implementations must be safe for concurrent readers.
 // StateOverlay is single-threaded; it reads through to its base for keys it has not written.
+// The base must not change while an overlay over it is in use: Finish() reads the old values
+// of the changed entries from it to update the LtHash and the supply totals.
 #pragma once
 
 #include <array>

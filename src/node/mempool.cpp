@@ -4,6 +4,16 @@
 #include "node/store.h"
 
 namespace aitbc::node {
+namespace {
+
+constexpr std::string_view kDuplicatePrefix = "transaction already ";
+
+}  // namespace
+
+bool IsDuplicateTx(const core::Error& error) {
+  return error.code() == core::ErrorCode::kAlreadyExists &&
+         error.message().starts_with(kDuplicatePrefix);
+}
 
 Mempool::Mempool(const chain::StateMachine& machine, const Store& store, MempoolOptions options)
     : machine_(machine),
@@ -21,11 +31,11 @@ chain::BlockContext Mempool::PendingContext() const {
 
 core::Status Mempool::AdmitLocked(protocol::TxEnvelope& tx) {
   if (by_hash_.count(tx.hash) != 0) {
-    return core::Error::AlreadyExists("transaction already in mempool");
+    return core::Error::AlreadyExists(std::string(kDuplicatePrefix) + "in mempool");
   }
   AITBC_ASSIGN_OR_RETURN(auto location, store_.GetTxLocation(tx.hash));
   if (location) {
-    return core::Error::AlreadyExists("transaction already committed at height " +
+    return core::Error::AlreadyExists(std::string(kDuplicatePrefix) + "committed at height " +
                                       std::to_string(location->height));
   }
   if (order_.size() + 1 > options_.max_txs || bytes_ + tx.bytes.size() > options_.max_bytes) {

@@ -88,4 +88,8 @@ class Mempool {
   std::function<void()> on_non_empty_;
 };
 
+// True for the mempool's duplicate errors (the same transaction is pending or committed), as
+// opposed to other kAlreadyExists errors (e.g. another escrow for the same job id).
+bool IsDuplicateTx(const core::Error& error);
+
 }  // namespace aitbc::node

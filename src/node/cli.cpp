@@ -46,11 +46,14 @@ struct StartFlags {
 
 void AddStart(CLI::App& app, StartFlags& flags) {
   NodeConfig& c = flags.values;
+  // A flag given twice: the last one wins (scripts append overrides).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--datadir", c.datadir, "Data directory (made by init)")->required();
   app.add_option("--config", flags.config_file, "TOML configuration file (flags override it)");
   app.add_option("--listen", c.listen, "JSON-RPC HOST:PORT (port 0: any free port)");
   app.add_option("--p2p-listen", c.p2p_listen, "p2p HOST:PORT");
-  app.add_option("--peer", c.peers, "A peer's p2p HOST:PORT to sync from (repeatable)");
+  app.add_option("--peer", c.peers, "A peer's p2p HOST:PORT to sync from (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--log-file", c.log_file, "Log file (default <datadir>/node.log)");
   app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error");
   app.add_option("--moniker", c.moniker, "A name for this node in status");

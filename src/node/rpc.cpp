@@ -65,6 +65,19 @@ void AddNullId(nlohmann::json& request) {
 
 }  // namespace
 
+std::optional<std::string> AnswerableBody(std::string_view body) {
+  // Only a body without the text "id" can hold a request without an id: parse just those.
+  if (body.find("\"id\"") != std::string_view::npos) return std::nullopt;
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_discarded()) return std::nullopt;
+  if (parsed.is_array()) {
+    for (auto& item : parsed) AddNullId(item);
+  } else {
+    AddNullId(parsed);
+  }
+  return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void MountRpc(net::Router& router, const net::jsonrpc::Dispatcher& dispatcher, size_t max_batch) {
   router.AddAsync(net::Method::kPost, "/",
                   [&dispatcher, max_batch](net::Request& request, net::Responder responder) {
@@ -76,20 +89,8 @@ void MountRpc(net::Router& router, const net::jsonrpc::Dispatcher& dispatcher, s
                       response.body = std::move(body);
                       shared->Send(std::move(response));
                     };
-                    // Only a body without the text "id" can hold a request without an id: parse
-                    // just those.
-                    if (request.body.find("\"id\"") == std::string::npos) {
-                      auto parsed = nlohmann::json::parse(request.body, nullptr, false);
-                      if (!parsed.is_discarded()) {
-                        if (parsed.is_array()) {
-                          for (auto& item : parsed) AddNullId(item);
-                        } else {
-                          AddNullId(parsed);
-                        }
-                        return dispatcher.HandleBody(
-                            parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                            max_batch, answer);
-                      }
+                    if (auto rewritten = AnswerableBody(request.body)) {
+                      return dispatcher.HandleBody(*rewritten, max_batch, answer);
                     }
                     dispatcher.HandleBody(request.body, max_batch, answer);
                   });

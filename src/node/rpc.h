@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/keys.h"
 #include "net/json_rpc.h"
@@ -41,5 +43,8 @@ inline constexpr char kNodeVersion[] = "0.1.0";
 void RegisterRpcMethods(net::jsonrpc::Dispatcher& dispatcher, const RpcServices& services);
 void MountRpc(net::Router& router, const net::jsonrpc::Dispatcher& dispatcher,
               size_t max_batch = 2000);
+// What MountRpc hands to the dispatcher: body with "id": null added to every request object
+// that has no "id", or nullopt when body needs no change (or is not JSON).
+std::optional<std::string> AnswerableBody(std::string_view body);
 
 }  // namespace aitbc::node

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -338,7 +339,12 @@ asio::awaitable<core::Result<Response>> ClientState::Perform(
       parser.body_limit(options_.max_response_bytes);
       parser.header_limit(kMaxResponseHeaderBytes);
       if (request.method == Method::kHead) parser.skip(true);
-      co_await http::async_read(exchange->socket, buffer, parser, Redirect(ec));
+      // The header first, on its own: Beast 1.74 loses the body_limit error of a too large
+      // Content-Length when it parses the header and the body in one go.
+      co_await http::async_read_header(exchange->socket, buffer, parser, Redirect(ec));
+      if (!ec && !parser.is_done()) {
+        co_await http::async_read(exchange->socket, buffer, parser, Redirect(ec));
+      }
       exchange->Disarm();
       if (ec) {
         if (reused && !exchange->timed_out && !parser.got_some() && IsStaleConnectionError(ec)) {
@@ -357,7 +363,8 @@ asio::awaitable<core::Result<Response>> ClientState::Perform(
     }
 
     http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
+    // No limit for a stream. (Not boost::none: Beast 1.74 then rejects any Content-Length.)
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     parser.header_limit(kMaxResponseHeaderBytes);
     if (request.method == Method::kHead) parser.skip(true);
     co_await http::async_read_header(exchange->socket, buffer, parser, Redirect(ec));

@@ -30,9 +30,12 @@ using OnRetry = std::function<void(int, const core::Error&, int64_t)>;
 
 template <typename T>
 core::Result<T> Retry(const RetryPolicy& policy, core::Random& random,
-                      const std::function<core::Result<T>()>& attempt, const OnRetry& on_retry = {});
+                      const std::function<core::Result<T>()>& attempt,
+                      const OnRetry& on_retry = {});
 
-// Asynchronous form: attempt(done) starts one try and calls done with its result.
+// Asynchronous form: attempt(done) starts one try and calls done with its result (from any
+// thread). The first try starts on the calling thread, later ones on the loop's timers; `done`
+// runs once, on the thread that reported the last result. `random` must outlive the retries.
 void RetryAsync(EventLoop& loop, const RetryPolicy& policy, core::Random& random,
                 std::function<void(std::function<void(core::Status)>)> attempt,
                 std::function<void(core::Status)> done, OnRetry on_retry = {});

@@ -180,4 +180,14 @@ uint16_t ClosedPort() {
   return ntohs(addr.sin_port);
 }
 
+PendingConnect::PendingConnect(uint16_t port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  sockaddr_in addr = Loopback(port);
+  ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));  // EINPROGRESS is fine
+}
+
+PendingConnect::~PendingConnect() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 }  // namespace aitbc::net::testing

@@ -94,4 +94,16 @@ bool WaitUntil(const std::function<bool()>& cond, int64_t timeout_ms = 3000);
 // A port on 127.0.0.1 that nothing listens on (bound, then closed).
 uint16_t ClosedPort();
 
+// Starts connecting to 127.0.0.1:port without waiting; the socket closes when this goes away.
+class PendingConnect {
+ public:
+  explicit PendingConnect(uint16_t port);
+  ~PendingConnect();
+  PendingConnect(const PendingConnect&) = delete;
+  PendingConnect& operator=(const PendingConnect&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace aitbc::net::testing

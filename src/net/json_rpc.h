@@ -5,7 +5,15 @@
 // -32602 invalid params, -32603 internal error; application errors are -32000 with
 // data {"code": "<core::ErrorCode name>"} so clients can rebuild the core::Error.
 // Contract: the dispatcher is thread-safe after set-up; methods run on the server's loop
-// threads; async methods answer through their callback exactly once, from any thread.
+// threads; async methods answer through their callback exactly once, from any thread (later
+// answers are dropped). A method that throws answers -32603.
+// Requests: "jsonrpc" must be "2.0"; "params" may be an object or an array (absent reads as
+// {}); "id" may be a number, a string or null, and a request without "id" is a notification
+// that gets no answer (not even an error). An empty batch is one -32600 error.
+// HTTP: Mount() answers every JSON-RPC outcome, errors and parse errors included, with HTTP 200
+// (as CometBFT does), and 204 with no body when every request was a notification. The client
+// treats a non-200 answer without a JSON-RPC body (a proxy, an auth layer) with
+// ErrorFromResponse.
 #pragma once
 
 #include <functional>
@@ -47,20 +55,29 @@ class Dispatcher {
   // Handles one HTTP body (single request or batch); done gets the HTTP body to answer with
   // (empty when every request was a notification).
   void HandleBody(std::string_view body, std::function<void(std::string)> done) const;
+  void HandleBody(std::string_view body, size_t max_batch,
+                  std::function<void(std::string)> done) const;
+
+  static constexpr size_t kDefaultMaxBatch = 1000;
 
  private:
   struct Entry;
+  // Answers one request object; answer gets null for a notification.
+  void HandleOne(const nlohmann::json& request, std::function<void(nlohmann::json)> answer) const;
   std::shared_ptr<std::vector<std::pair<std::string, std::shared_ptr<Entry>>>> methods_ =
       std::make_shared<std::vector<std::pair<std::string, std::shared_ptr<Entry>>>>();
 };
 
+// Null params are left out of the request. Errors: the JSON-RPC error as ErrorFromObject
+// rebuilds it, transport errors as HttpClient reports them, kCorruption for a malformed answer.
 class Client {
  public:
   Client(HttpClient& http, Url url) : http_(http), url_(std::move(url)) {}
 
   void Call(std::string method, nlohmann::json params,
             std::function<void(core::Result<nlohmann::json>)> done);
-  // One HTTP request for many calls; results in the same order.
+  // One HTTP request for many calls; results in the same order. A transport error or an error
+  // for the whole batch is given to every call.
   void CallBatch(std::vector<std::pair<std::string, nlohmann::json>> calls,
                  std::function<void(std::vector<core::Result<nlohmann::json>>)> done);
   int64_t timeout_ms = 30'000;

@@ -1,0 +1,41 @@
+#include "coordinator/miner_push.h"
+
+namespace aitbc::coordinator {
+
+void PushAssignment(net::HttpClient& http, const std::string& miner_url,
+                    const std::string& push_key, const protocol::AssignRequest& request,
+                    int64_t timeout_ms, std::function<void(PushResult)> done) {
+  auto url = net::Url::Parse(miner_url);
+  if (!url.ok()) {
+    done(PushResult{PushOutcome::kRejected, "bad miner URL: " + url.error().message()});
+    return;
+  }
+  net::ClientRequest req;
+  req.method = net::Method::kPost;
+  req.url = url->WithTarget("/v1/jobs/assign");
+  req.headers.Set("Content-Type", "application/json");
+  req.headers.Set("X-Api-Key", push_key);
+  req.body = request.ToJson().dump();
+  req.connect_timeout_ms = std::min<int64_t>(timeout_ms, 2'000);
+  req.read_timeout_ms = timeout_ms;
+  http.Send(std::move(req), [done = std::move(done)](core::Result<net::Response> response) {
+    if (!response.ok()) {
+      done(PushResult{PushOutcome::kUnreachable, response.error().ToString()});
+      return;
+    }
+    int status = response->status;
+    if (status >= 200 && status < 300) {
+      done(PushResult{PushOutcome::kAccepted, ""});
+      return;
+    }
+    std::string detail = "miner answered " + std::to_string(status) + ": " +
+                         net::ErrorFromResponse(*response).message();
+    if (status == 409 || status == 429 || status == 503) {
+      done(PushResult{PushOutcome::kBusy, detail});
+    } else {
+      done(PushResult{PushOutcome::kRejected, detail});
+    }
+  });
+}
+
+}  // namespace aitbc::coordinator

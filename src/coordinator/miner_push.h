@@ -1,0 +1,28 @@
+// Pushing a job to a miner: POST {miner url}/v1/jobs/assign with the AssignRequest, presenting
+// the miner's push key in X-Api-Key (the credential the miner received at registration).
+//
+// Contract: `done` runs exactly once, on the HTTP client's threads. Outcomes: 2xx accepted;
+// 409/429/503 busy (try another miner, not the miner's fault); connection errors and timeouts
+// unreachable; any other status rejected (counts as a failed attempt).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "net/http_client.h"
+#include "protocol/job_messages.h"
+
+namespace aitbc::coordinator {
+
+enum class PushOutcome { kAccepted, kBusy, kUnreachable, kRejected };
+
+struct PushResult {
+  PushOutcome outcome = PushOutcome::kAccepted;
+  std::string detail;  // why it was not accepted
+};
+
+void PushAssignment(net::HttpClient& http, const std::string& miner_url,
+                    const std::string& push_key, const protocol::AssignRequest& request,
+                    int64_t timeout_ms, std::function<void(PushResult)> done);
+
+}  // namespace aitbc::coordinator

@@ -187,7 +187,7 @@ void Router::Dispatch(Request& request, Responder responder) const {
   size_t count = 0;
   bool split_ok = SplitPath(raw_path, parts, count);
   // Segments are matched decoded, but split before decoding so "%2F" stays inside a segment.
-  std::array<std::string, kMaxSegments> decoded_storage;
+  std::unique_ptr<std::array<std::string, kMaxSegments>> decoded_storage;  // only if needed
   for (size_t i = 0; split_ok && i < count; ++i) {
     if (parts[i].find('%') == std::string_view::npos) continue;
     auto decoded = PercentDecode(parts[i], false);
@@ -195,25 +195,19 @@ void Router::Dispatch(Request& request, Responder responder) const {
       responder.Send(Response::FromError(decoded.error()));
       return;
     }
-    decoded_storage[i] = std::move(decoded).value();
-    parts[i] = decoded_storage[i];
+    if (!decoded_storage)
+      decoded_storage = std::make_unique<std::array<std::string, kMaxSegments>>();
+    (*decoded_storage)[i] = std::move(decoded).value();
+    parts[i] = (*decoded_storage)[i];
   }
 
   const Route* exact = nullptr;
   const Route* via_get = nullptr;  // HEAD is answered by the GET handler when it has no route
   const Route* first_path_match = nullptr;
-  std::string allow;
-  auto add_allow = [&allow](std::string_view name) {
-    if (allow.find(name) != std::string::npos) return;
-    if (!allow.empty()) allow += ", ";
-    allow += name;
-  };
   for (const auto& route_ptr : routes_) {
     const Route& route = *route_ptr;
     if (!split_ok || !route.Matches(parts, count)) continue;
     if (!first_path_match) first_path_match = &route;
-    add_allow(MethodName(route.method));
-    if (route.method == Method::kGet) add_allow("HEAD");
     if (route.method == request.method) {
       if (!exact || route.MoreSpecificThan(*exact)) exact = &route;
     } else if (request.method == Method::kHead && route.method == Method::kGet) {
@@ -231,6 +225,17 @@ void Router::Dispatch(Request& request, Responder responder) const {
       return;
     }
     request.route = first_path_match->pattern;
+    std::string allow;  // built only here, off the hot path
+    auto add_allow = [&allow](std::string_view name) {
+      if (allow.find(name) != std::string::npos) return;
+      if (!allow.empty()) allow += ", ";
+      allow += name;
+    };
+    for (const auto& route : routes_) {
+      if (!route->Matches(parts, count)) continue;
+      add_allow(MethodName(route->method));
+      if (route->method == Method::kGet) add_allow("HEAD");
+    }
     Response response;
     if (request.method == Method::kOptions) {
       response.status = 204;

@@ -590,6 +590,20 @@ TEST_F(ServerTest, StartErrors) {
   EXPECT_FALSE(third.Start().ok());
 }
 
+TEST_F(ServerTest, LoopStoppedBeforeTheServerIsDestroyed) {
+  router_->Add(Method::kGet, "/x", Echo);
+  StartServer();
+  RawSocket socket(port_);
+  ASSERT_TRUE(socket.Send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(socket.ReadResponse(3000).rfind("HTTP/1.1 200", 0), 0u);
+  loop_->Stop();
+  server_->Stop();  // nothing runs the loop: closes from this thread, without waiting
+  socket.ReadUntilClosed(3000);
+  EXPECT_TRUE(socket.closed());
+  server_.reset();
+  loop_.reset();  // destroys the suspended connection coroutines
+}
+
 TEST(ParseListenAddressTest, Cases) {
   using Pair = std::pair<std::string, uint16_t>;
   EXPECT_EQ(*ParseListenAddress("127.0.0.1:0"), (Pair{"127.0.0.1", 0}));

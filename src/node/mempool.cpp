@@ -20,7 +20,8 @@ Mempool::Mempool(const chain::StateMachine& machine, const Store& store, Mempool
       store_(store),
       options_(options),
       proposer_(core::Address::FromPublicKey(machine.genesis().validators.at(0))),
-      pending_(std::make_unique<chain::StateOverlay>(store)) {}
+      pending_(std::make_unique<chain::StateOverlay>(store)),
+      context_(PendingContext()) {}
 
 Mempool::~Mempool() = default;
 
@@ -44,7 +45,7 @@ core::Status Mempool::AdmitLocked(protocol::TxEnvelope& tx) {
                                           " bytes; limits " + std::to_string(options_.max_txs) +
                                           " and " + std::to_string(options_.max_bytes) + ")");
   }
-  AITBC_TRY(machine_.ApplyTx(*pending_, tx, PendingContext()));
+  AITBC_TRY(machine_.ApplyTx(*pending_, tx, context_));
   bytes_ += tx.bytes.size();
   core::Hash256 hash = tx.hash;
   order_.push_back(Entry{std::move(tx)});
@@ -89,9 +90,9 @@ std::vector<protocol::TxEnvelope> Mempool::Candidates(size_t max_txs, size_t max
 
 void Mempool::RebuildLocked() {
   pending_ = std::make_unique<chain::StateOverlay>(store_);
-  chain::BlockContext ctx = PendingContext();
+  context_ = PendingContext();
   for (auto it = order_.begin(); it != order_.end();) {
-    if (machine_.ApplyTx(*pending_, it->tx, ctx).ok()) {
+    if (machine_.ApplyTx(*pending_, it->tx, context_).ok()) {
       ++it;
       continue;
     }

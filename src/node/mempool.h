@@ -85,6 +85,7 @@ class Mempool {
   std::unordered_map<core::Hash256, std::list<Entry>::iterator> by_hash_;
   size_t bytes_ = 0;
   std::unique_ptr<chain::StateOverlay> pending_;
+  chain::BlockContext context_;  // of the next block, refreshed by Update()
   std::function<void()> on_non_empty_;
 };
 

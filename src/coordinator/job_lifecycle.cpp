@@ -59,14 +59,19 @@ void JobService::CancelTimer(Entry& e) {
 
 // --- queue and assignment ----------------------------------------------------------------
 
-void JobService::Enqueue(Entry& e, bool front) {
+void JobService::Enqueue(Entry& e, bool front, bool new_deadline) {
   if (front) {
     queue_.PushFront(e.job.spec.model, e.job.job_id);
   } else {
     queue_.Push(e.job.spec.model, e.job.job_id);
   }
-  e.enqueued_steady_ms = d_.clock->SteadyMs();
-  ArmTimer(e, config_.queue_timeout_ms, [this](Entry& e) {
+  int64_t now = d_.clock->SteadyMs();
+  e.enqueued_steady_ms = now;
+  // A push refused as busy keeps the deadline: the seed's "no miner within 60 s".
+  if (new_deadline || e.queue_deadline_steady_ms == 0) {
+    e.queue_deadline_steady_ms = now + config_.queue_timeout_ms;
+  }
+  ArmTimer(e, std::max<int64_t>(e.queue_deadline_steady_ms - now, 1), [this](Entry& e) {
     if (e.job.state != JobState::kPending || !queue_.Contains(e.job.job_id)) return;
     std::string reason = "no miner accepted the job within " + Seconds(config_.queue_timeout_ms);
     if (!e.job.error.empty()) reason += " (last attempt: " + e.job.error + ")";
@@ -237,7 +242,7 @@ void JobService::AttemptFailed(Entry& e, const std::string& reason, bool counts)
   job.price = protocol::Price();
   job.assigned_ms = job.started_ms = job.deadline_ms = 0;
   Persist(e, std::move(extra), nullptr);
-  Enqueue(e, true);
+  Enqueue(e, /*front=*/true, /*new_deadline=*/counts);
   Dispatch();
 }
 
@@ -458,7 +463,7 @@ void JobService::RegisterMiner(const Caller& caller,
                       Dispatch();
                     });
                   });
-  RefreshStakes();  // reads this miner's stake (refreshed_ms is 0 for a new address)
+  RefreshStakesLocked();  // reads this miner's stake (refreshed_ms is 0 for a new address)
 }
 
 core::Result<nlohmann::json> JobService::Heartbeat(const Caller& caller,
@@ -526,6 +531,10 @@ void JobService::SweepMiners() {
 
 void JobService::RefreshStakes() {
   std::lock_guard lock(mu_);
+  RefreshStakesLocked();
+}
+
+void JobService::RefreshStakesLocked() {
   int64_t now = d_.clock->SteadyMs();
   std::weak_ptr<bool> alive = alive_;
   for (auto& [id, m] : registry_.miners()) {

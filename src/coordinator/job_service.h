@@ -149,7 +149,8 @@ class JobService {
   void FinishSubmission(Entry& e, core::Result<Job> answer);
 
   // Scheduling and miners.
-  void Enqueue(Entry& e, bool front);
+  // Queues the job; the queue timeout runs from now when new_deadline (or the first time).
+  void Enqueue(Entry& e, bool front, bool new_deadline = true);
   void Dispatch();
   void Assign(Entry& e, MinerInfo& miner, const MinerChoice& choice);
   void Push(Entry& e, uint32_t attempt);
@@ -163,6 +164,7 @@ class JobService {
   core::Result<Entry*> MinerJob(const Caller& caller, const std::string& job_id);
   void SweepMiners();
   void RefreshStakes();
+  void RefreshStakesLocked();  // mu_ held
 
   // Chain.
   void BroadcastClosing(Entry& e);

@@ -31,6 +31,7 @@ struct JobService::Entry {
   bool reconciling = false;        // a GetEscrow is in flight
   int64_t chain_checked_steady_ms = 0;
   int64_t enqueued_steady_ms = 0;
+  int64_t queue_deadline_steady_ms = 0;
   int64_t completed_steady_ms = 0;
 };
 

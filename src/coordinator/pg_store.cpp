@@ -160,11 +160,30 @@ class PgConnection final : public sql::Connection {
   std::unordered_map<std::string, std::string> prepared_;
 };
 
+// Our own URL parameter "aitbc_schema=NAME" picks the schema; libpq must not see it.
+std::string TakeSchemaParameter(std::string& url) {
+  static constexpr std::string_view kParam = "aitbc_schema=";
+  size_t q = url.find('?');
+  if (q == std::string::npos) return "";
+  size_t at = url.find(kParam, q);
+  if (at == std::string::npos || (url[at - 1] != '?' && url[at - 1] != '&')) return "";
+  size_t end = url.find('&', at);
+  std::string value = url.substr(
+      at + kParam.size(), end == std::string::npos ? std::string::npos : end - at - kParam.size());
+  url.erase(at, end == std::string::npos ? std::string::npos : end + 1 - at);
+  if (!url.empty() && (url.back() == '?' || url.back() == '&')) url.pop_back();
+  return value;
+}
+
 }  // namespace
 
-core::Result<std::unique_ptr<Store>> OpenPgStore(const std::string& url,
+core::Result<std::unique_ptr<Store>> OpenPgStore(const std::string& url_with_options,
                                                  const StoreOptions& options) {
-  std::string schema = options.pg_schema.empty() ? "aitbc" : options.pg_schema;
+  std::string url = url_with_options;
+  std::string from_url = TakeSchemaParameter(url);
+  std::string schema = !options.pg_schema.empty() ? options.pg_schema
+                       : !from_url.empty()        ? from_url
+                                                  : "aitbc";
   if (!ValidSchemaName(schema)) {
     return core::Error::InvalidArgument("invalid PostgreSQL schema name '" + schema + "'");
   }

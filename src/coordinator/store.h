@@ -127,7 +127,8 @@ struct StoreOptions {
   std::string pg_schema;
 };
 
-// "postgresql://..." or "postgres://..." opens PostgreSQL; anything else is a SQLite file path
+// "postgresql://..." or "postgres://..." opens PostgreSQL (a query parameter
+// "aitbc_schema=NAME" picks the schema, default "aitbc"); anything else is a SQLite file path
 // (optionally "sqlite://PATH"). Creates the tables when missing.
 core::Result<std::unique_ptr<Store>> OpenStore(const std::string& url,
                                                const StoreOptions& options = {});

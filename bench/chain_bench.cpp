@@ -332,6 +332,13 @@ CommitWatch WatchCommits(const net::Url& p2p, const std::vector<SignedTx>& txs,
   return watch;
 }
 
+// The value of a sample line "name value" in Prometheus text (0 when absent).
+double MetricValue(const std::string& text, const std::string& name) {
+  size_t pos = text.find("\n" + name + " ");
+  if (pos == std::string::npos) return 0;
+  return std::strtod(text.c_str() + pos + name.size() + 2, nullptr);
+}
+
 double Percentile(std::vector<double>& values, double p) {
   if (values.empty()) return 0;
   size_t i = std::min(values.size() - 1, static_cast<size_t>(p * (values.size() - 1) + 0.5));
@@ -431,6 +438,17 @@ int main(int argc, char** argv) {
   auto submit_done = Clock::now();
   watcher.join();
   double node_cpu = node.CpuSeconds() - node_cpu_before;
+  // The producer's own timings, from the node's metrics.
+  net::ClientRequest metrics_request;
+  metrics_request.url = rpc.WithTarget("/metrics");
+  std::string metrics =
+      OrDie(net::BlockingHttpClient().Send(std::move(metrics_request)), "fetching metrics").body;
+  auto mean_ms = [&metrics](const std::string& histogram) {
+    double count = MetricValue(metrics, histogram + "_count");
+    return count > 0 ? 1000 * MetricValue(metrics, histogram + "_sum") / count : 0.0;
+  };
+  double build_ms = mean_ms("aitbc_block_build_seconds");
+  double commit_ms = mean_ms("aitbc_block_commit_seconds");
   double bench_cpu = own_cpu() - bench_cpu_before;
   loop.Stop();
   node.Stop();
@@ -453,6 +471,8 @@ int main(int argc, char** argv) {
   std::cout << "CPU during the run: node " << node_cpu << " s ("
             << (watch.committed ? node_cpu * 1e6 / watch.committed : 0)
             << " us per tx), load generator " << bench_cpu << " s" << std::endl;
+  std::cout << "per block (mean over all blocks): build " << build_ms << " ms, commit " << commit_ms
+            << " ms" << std::endl;
   if (submitter.rejected() > 0)
     std::cout << "first rejection: " << submitter.first_error() << std::endl;
   if (!o.keep) {
@@ -480,6 +500,8 @@ int main(int argc, char** argv) {
       {"node_cpu_s", node_cpu},
       {"node_cpu_us_per_tx", watch.committed ? node_cpu * 1e6 / watch.committed : 0},
       {"loadgen_cpu_s", bench_cpu},
+      {"block_build_ms_mean", build_ms},
+      {"block_commit_ms_mean", commit_ms},
       {"hardware_threads", std::thread::hardware_concurrency()}};
   std::cout << result.dump() << std::endl;
   return watch.committed == txs.size() ? 0 : 1;

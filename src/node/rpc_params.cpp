@@ -51,6 +51,9 @@ core::Result<std::optional<uint64_t>> OptionalU64Param(const nlohmann::json& par
   auto it = params.find(name);
   if (it == params.end() || it->is_null()) return std::optional<uint64_t>();
   if (it->is_number_unsigned()) return std::optional<uint64_t>(it->get<uint64_t>());
+  if (it->is_number_integer() && it->get<int64_t>() >= 0) {
+    return std::optional<uint64_t>(static_cast<uint64_t>(it->get<int64_t>()));
+  }
   if (it->is_string()) {
     const std::string& text = it->get_ref<const std::string&>();
     bool digits = !text.empty() && text.size() <= 20 &&

@@ -137,6 +137,11 @@ TEST(NodeClusterTest, FollowerRefusesAPeerWithAnotherGenesis) {
   EXPECT_NE(error.find("another chain"), std::string::npos) << error;
   EXPECT_NE(error.find("refusing to sync"), std::string::npos) << error;
   EXPECT_EQ(f->Height(), 0u);
+  // Without a usable peer, a follower cannot forward transactions: it says so.
+  auto verdict = f->Call("broadcast_tx_sync",
+                         {{"tx", TxParam(Transfer(Key(1), AddressOf(Key(2)), 5, 0).bytes)}});
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_EQ((*verdict)["error_code"], "unavailable") << verdict->dump();
 }
 
 // A fake peer that claims the right genesis and serves one block at height 1.

@@ -333,14 +333,24 @@ TEST_F(NodeRpcTest, MetricsAndHealthz) {
   EXPECT_NE(health->body.find("\"ok\""), std::string::npos);
 }
 
-TEST(NodeRpcMempoolTest, FullMempoolRejectsWithResourceExhausted) {
+TEST(NodeRpcMempoolTest, FullMempoolCommitTimeoutAndConfigFile) {
   aitbc::testing::TempDir dir;
   std::string datadir = dir.path() + "/node";
   ASSERT_TRUE(testing::InitNodeDir(datadir, testing::TestGenesis(), Key(100)).ok());
+  // The file sets a moniker, a commit timeout and a mempool of 1; the flag raises it to 2.
+  std::string config = dir.path() + "/node.toml";
+  ASSERT_TRUE(core::WriteFileAtomic(config,
+                                    "moniker = \"from-file\"\nmempool_max_txs = 1\n"
+                                    "commit_timeout_ms = 300\n")
+                  .ok());
   // No block for a minute: the mempool only fills.
-  auto node = NodeProcess::Start(datadir, {"--mempool-max-txs", "2", "--block-time-ms", "60000",
-                                           "--idle-block-time-ms", "60000"});
+  auto node =
+      NodeProcess::Start(datadir, {"--config", config, "--mempool-max-txs", "2", "--block-time-ms",
+                                   "60000", "--idle-block-time-ms", "60000"});
   ASSERT_TRUE(node.ok()) << node.error().ToString();
+  auto status = (*node)->Call("status");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ((*status)["node_info"]["moniker"], "from-file");
   for (uint64_t n = 0; n < 2; ++n) {
     EXPECT_EQ(Verdict(**node, Transfer(Key(1), AddressOf(Key(2)), 10, n).bytes)["code"], 0);
   }
@@ -353,6 +363,14 @@ TEST(NodeRpcMempoolTest, FullMempoolRejectsWithResourceExhausted) {
   auto account = (*node)->Call("account", {{"address", AddressOf(Key(1)).ToString()}});
   EXPECT_EQ((*account)["nonce"], 0);
   EXPECT_EQ((*account)["pending_nonce"], 2);
+  // A pending transaction is not found yet, and waiting for its commit times out.
+  auto pending = Transfer(Key(1), AddressOf(Key(2)), 10, 0);
+  auto tx = (*node)->Call("tx", {{"hash", pending.hash.ToHex()}});
+  ASSERT_FALSE(tx.ok());
+  EXPECT_NE(tx.error().message().find("mempool"), std::string::npos);
+  auto commit = (*node)->Call("broadcast_tx_commit", {{"tx", TxParam(pending.bytes)}});
+  ASSERT_FALSE(commit.ok());
+  EXPECT_EQ(commit.error().code(), core::ErrorCode::kTimeout) << commit.error().ToString();
 }
 
 TEST(NodeRpcCrashTest, KilledMidStreamRestartsWithTheSameChain) {

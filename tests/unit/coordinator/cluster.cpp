@@ -140,6 +140,9 @@ Cluster::~Cluster() {
 
 core::Status Cluster::StartCoordinator(std::vector<std::string> extra_flags) {
   ::unlink((coordinator_dir + "/ready.json").c_str());
+  // A restarted coordinator keeps its address: miners are configured with it.
+  std::string listen =
+      coordinator_port_ == 0 ? "127.0.0.1:0" : "127.0.0.1:" + std::to_string(coordinator_port_);
   std::vector<std::string> argv = {BinaryPath("aitbc-coordinator"),
                                    "start",
                                    "--datadir",
@@ -147,7 +150,7 @@ core::Status Cluster::StartCoordinator(std::vector<std::string> extra_flags) {
                                    "--node",
                                    node_url,
                                    "--listen",
-                                   "127.0.0.1:0",
+                                   listen,
                                    "--insecure-no-passphrase",
                                    "--log-file",
                                    coordinator_dir + "/coordinator.log"};
@@ -162,6 +165,7 @@ core::Status Cluster::StartCoordinator(std::vector<std::string> extra_flags) {
   AITBC_ASSIGN_OR_RETURN(auto ready, aitbc::testing::WaitForReadyFile(
                                          coordinator_dir + "/ready.json", 60'000, &*coordinator_));
   coordinator_url = ready.value("url", "");
+  coordinator_port_ = ready.value("port", uint16_t{0});
   return core::Ok();
 }
 

@@ -104,6 +104,7 @@ class Cluster {
   aitbc::testing::TempDir dir_;
   std::optional<aitbc::testing::Process> node_;
   std::optional<aitbc::testing::Process> coordinator_;
+  uint16_t coordinator_port_ = 0;
   std::unique_ptr<net::BlockingChainClient> chain_;
   std::unique_ptr<net::BlockingHttpClient> http_;
   std::unique_ptr<net::EventLoop> miner_loop_;

@@ -3,9 +3,10 @@
 // For each peer (HOST:PORT, tried in order, the next one on failure) it first checks with
 // GET /p2p/status that the peer runs the same chain (same genesis hash and chain id) and refuses
 // to sync from it otherwise. Then it loops: GET /p2p/blocks?from=<height+1>&max=N&wait_ms=W
-// (long-poll), validates each block with StateMachine::ApplyBlock(kYes) against its own
-// committed state (proposer signature, every transaction and its signatures, state hash) and
-// commits it through the Ledger. A block that fails validation is never committed: the error is
+// (long-poll), verifies every transaction signature of the fetched blocks on verify_threads
+// threads, validates each block with StateMachine::ApplyBlock against its own committed state
+// (links, proposer, proposer signature, limits, every transaction, state hash) and commits it
+// through the Ledger. A block that fails validation is never committed: the error is
 // logged and kept in status().last_error, and the follower backs off and retries.
 //
 // Contract: runs on its own thread between Start() and Stop(); status() and peer_url() are
@@ -31,6 +32,7 @@ struct FollowerOptions {
   std::vector<std::string> peers;  // "HOST:PORT" of peers' p2p ports
   int64_t poll_wait_ms = 1000;     // long-poll duration for new blocks
   size_t max_blocks = 64;          // blocks per request
+  size_t verify_threads = 2;       // transaction signatures are verified in parallel
   int64_t min_backoff_ms = 200;
   int64_t max_backoff_ms = 5000;
 };

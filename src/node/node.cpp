@@ -64,6 +64,7 @@ TxPipeline::Sink SetUpRole(NodeContext& ctx) {
   }
   FollowerOptions follower;
   follower.peers = ctx.config.peers;
+  follower.verify_threads = ctx.config.verify_threads;
   ctx.follower = std::make_unique<Follower>(*ctx.ledger, follower);
   ctx.http = std::make_unique<net::HttpClient>(*ctx.loop);
   ctx.forwarder = std::make_unique<TxForwarder>(*ctx.http, [c] { return c->follower->peer_url(); });

@@ -448,3 +448,60 @@ TEST(NodeRpcCrashTest, KilledMidStreamRestartsWithTheSameChain) {
 
 }  // namespace
 }  // namespace aitbc::node
+
+namespace aitbc::node {
+namespace {
+
+aitbc::testing::CommandResult RunNodeCommand(std::vector<std::string> args) {
+  args.insert(args.begin(), aitbc::testing::BinaryPath("aitbc-node"));
+  auto result = aitbc::testing::RunCommand(args);
+  EXPECT_TRUE(result.ok());
+  return result.ok() ? *result : aitbc::testing::CommandResult{};
+}
+
+TEST(NodeCliTest, InitStartStopCheckAndTheirErrors) {
+  aitbc::testing::TempDir dir;
+  const std::string datadir = dir.path() + "/node";
+  EXPECT_EQ(RunNodeCommand({}).exit_code, 2);         // a subcommand is required
+  EXPECT_EQ(RunNodeCommand({"start"}).exit_code, 2);  // --datadir is required
+  auto init = RunNodeCommand({"init", "--datadir", datadir, "--fund",
+                              AddressOf(Key(1)).ToString() + "=5", "--chain-id", "cli-test"});
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  EXPECT_NE(init.output.find("devnet key"), std::string::npos) << init.output;
+  EXPECT_NE(init.output.find("\"chain_id\":\"cli-test\""), std::string::npos);
+  auto again = RunNodeCommand({"init", "--datadir", datadir});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.output.find("refusing to overwrite"), std::string::npos) << again.output;
+  auto bad_fund = RunNodeCommand({"init", "--datadir", dir.path() + "/other", "--fund", "nope"});
+  EXPECT_EQ(bad_fund.exit_code, 1);
+  EXPECT_NE(bad_fund.output.find("ADDRESS=AMOUNT"), std::string::npos) << bad_fund.output;
+
+  auto no_chain = RunNodeCommand({"check", "--datadir", datadir});
+  EXPECT_EQ(no_chain.exit_code, 1);
+  EXPECT_NE(no_chain.output.find("no chain database"), std::string::npos) << no_chain.output;
+  auto bad_listen = RunNodeCommand({"start", "--datadir", datadir, "--listen", "nowhere"});
+  EXPECT_EQ(bad_listen.exit_code, 1) << bad_listen.output;
+  auto bad_config =
+      RunNodeCommand({"start", "--datadir", datadir, "--config", dir.path() + "/none.toml"});
+  EXPECT_EQ(bad_config.exit_code, 1) << bad_config.output;
+
+  // A devnet node made by init is its own proposer; SIGTERM stops it cleanly.
+  auto node = NodeProcess::Start(datadir);
+  ASSERT_TRUE(node.ok()) << node.error().ToString();
+  ASSERT_TRUE((*node)->WaitForHeight(2)) << (*node)->Describe();
+  auto status = (*node)->Call("status");
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ((*status)["node_info"]["role"], "proposer");
+  EXPECT_EQ((*status)["node_info"]["network"], "cli-test");
+  auto supply = (*node)->Call("supply");
+  EXPECT_EQ((*supply)["total"], "5aitbc");
+  EXPECT_EQ((*node)->process.Stop(), 0) << (*node)->Describe();
+  EXPECT_FALSE(core::FileExists(datadir + "/ready.json"));
+  auto check = RunNodeCommand({"check", "--datadir", datadir});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("\"ok\":true"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("\"total_supply\":\"5aitbc\""), std::string::npos) << check.output;
+}
+
+}  // namespace
+}  // namespace aitbc::node

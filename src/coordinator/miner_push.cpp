@@ -30,7 +30,8 @@ void PushAssignment(net::HttpClient& http, const std::string& miner_url,
     }
     std::string detail = "miner answered " + std::to_string(status) + ": " +
                          net::ErrorFromResponse(*response).message();
-    if (status == 409 || status == 429 || status == 503) {
+    // 401: the miner has not yet stored the push key of its (re-)registration; not its fault.
+    if (status == 401 || status == 409 || status == 429 || status == 503) {
       done(PushResult{PushOutcome::kBusy, detail});
     } else {
       done(PushResult{PushOutcome::kRejected, detail});

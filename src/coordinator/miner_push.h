@@ -2,7 +2,8 @@
 // the miner's push key in X-Api-Key (the credential the miner received at registration).
 //
 // Contract: `done` runs exactly once, on the HTTP client's threads. Outcomes: 2xx accepted;
-// 409/429/503 busy (try another miner, not the miner's fault); connection errors and timeouts
+// 401/409/429/503 busy (try another miner, not the miner's fault: 401 is a miner that has not
+// yet stored the push key of its latest registration); connection errors and timeouts
 // unreachable; any other status rejected (counts as a failed attempt).
 #pragma once
 

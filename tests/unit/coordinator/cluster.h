@@ -83,6 +83,7 @@ class Cluster {
   core::PrivateKey MinerSigningKey(size_t index) const;
 
   net::BlockingChainClient& chain() { return *chain_; }
+  const std::string& dir() const { return dir_.path(); }
   core::Amount Balance(const std::string& address);
   std::string Describe();  // log tails for failure messages
 

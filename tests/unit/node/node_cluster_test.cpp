@@ -32,6 +32,20 @@ json BlockAt(NodeProcess& node, uint64_t height) {
   return block.ok() ? *block : json();
 }
 
+// The follower's sync error once it reports one (empty, with a failure, after 20 s).
+std::string WaitForSyncError(NodeProcess& follower) {
+  std::string error;
+  bool reported = aitbc::testing::WaitUntil(
+      [&] {
+        auto status = follower.Call("status");
+        if (status.ok()) error = (*status)["sync_info"]["sync_error"].get<std::string>();
+        return !error.empty();
+      },
+      20'000);
+  EXPECT_TRUE(reported) << follower.Describe();
+  return error;
+}
+
 void SendTransfers(NodeProcess& node, uint8_t sender, uint64_t first_nonce, uint64_t count) {
   for (uint64_t n = first_nonce; n < first_nonce + count; ++n) {
     auto verdict = node.Call(
@@ -126,14 +140,7 @@ TEST(NodeClusterTest, FollowerRefusesAPeerWithAnotherGenesis) {
   ASSERT_TRUE(p->WaitForHeight(2));
   auto f = StartOrDie(f_dir, {"--peer", p->p2p_address()});
   ASSERT_TRUE(f);
-  std::string error;
-  ASSERT_TRUE(aitbc::testing::WaitUntil(
-      [&] {
-        auto status = f->Call("status");
-        if (status.ok()) error = (*status)["sync_info"]["sync_error"].get<std::string>();
-        return !error.empty();
-      },
-      20'000));
+  std::string error = WaitForSyncError(*f);
   EXPECT_NE(error.find("another chain"), std::string::npos) << error;
   EXPECT_NE(error.find("refusing to sync"), std::string::npos) << error;
   EXPECT_EQ(f->Height(), 0u);
@@ -218,15 +225,7 @@ TEST(NodeClusterTest, FollowerNeverAcceptsAForgedBlock) {
     ASSERT_TRUE(testing::InitNodeDir(f_dir, genesis, Key(101)).ok());
     auto f = StartOrDie(f_dir, {"--peer", peer.address()});
     ASSERT_TRUE(f);
-    std::string error;
-    ASSERT_TRUE(aitbc::testing::WaitUntil(
-        [&] {
-          auto status = f->Call("status");
-          if (status.ok()) error = (*status)["sync_info"]["sync_error"].get<std::string>();
-          return !error.empty();
-        },
-        20'000))
-        << f->Describe();
+    std::string error = WaitForSyncError(*f);
     EXPECT_NE(error.find("rejected block 1"), std::string::npos) << error;
     EXPECT_EQ(f->Height(), 0u);
   }

@@ -80,6 +80,8 @@ core::Status Build(NodeContext& ctx, protocol::Genesis genesis) {
   store_options.sync = config.fsync;
   AITBC_ASSIGN_OR_RETURN(ctx.store,
                          Store::Open(ChainDbPath(config.datadir), *ctx.machine, store_options));
+  // The database is locked now, so no other node runs here: a ready file is a crashed run's.
+  ::unlink(ReadyPath(config.datadir).c_str());
   if (config.verify_state_on_start) {
     auto check = ctx.store->VerifyState();
     if (!check.ok()) return check.error().WithContext("state check at start-up");
@@ -193,7 +195,6 @@ core::Status RunNode(const NodeConfig& config) {
   AITBC_TRY(core::InitLogging(log));
 
   const std::string ready = ReadyPath(config.datadir);
-  if (core::FileExists(ready)) ::unlink(ready.c_str());  // a crashed run's
   const char* passphrase = std::getenv("AITBC_NODE_PASSPHRASE");
   AITBC_ASSIGN_OR_RETURN(
       core::PrivateKey key,

@@ -495,6 +495,18 @@ TEST(NodeCliTest, InitStartStopCheckAndTheirErrors) {
   EXPECT_EQ((*status)["node_info"]["network"], "cli-test");
   auto supply = (*node)->Call("supply");
   EXPECT_EQ((*supply)["total"], "5aitbc");
+  // A second node cannot take a port in use, nor open a data directory in use.
+  const std::string second = dir.path() + "/second";
+  ASSERT_EQ(RunNodeCommand({"init", "--datadir", second}).exit_code, 0);
+  auto port_taken = RunNodeCommand(
+      {"start", "--datadir", second, "--listen", "127.0.0.1:" + std::to_string((*node)->rpc_port)});
+  EXPECT_EQ(port_taken.exit_code, 1);
+  EXPECT_NE(port_taken.output.find("RPC on"), std::string::npos) << port_taken.output;
+  auto dir_taken = RunNodeCommand(
+      {"start", "--datadir", datadir, "--listen", "127.0.0.1:0", "--p2p-listen", "127.0.0.1:0"});
+  EXPECT_EQ(dir_taken.exit_code, 1);
+  EXPECT_NE(dir_taken.output.find("io_error"), std::string::npos) << dir_taken.output;
+  EXPECT_TRUE(core::FileExists(datadir + "/ready.json"));  // the running node's is untouched
   EXPECT_EQ((*node)->process.Stop(), 0) << (*node)->Describe();
   EXPECT_FALSE(core::FileExists(datadir + "/ready.json"));
   auto check = RunNodeCommand({"check", "--datadir", datadir});

@@ -147,7 +147,8 @@ core::Result<SupplyInfo> ParseSupply(const json& r) {
 }  // namespace
 
 struct RpcChainClient::Impl {
-  Impl(EventLoop& loop, Url url, int64_t timeout_ms) : http(loop), rpc(http, std::move(url)) {
+  Impl(EventLoop& loop, Url url, int64_t timeout_ms)
+      : loop(loop), http(loop), rpc(http, std::move(url)) {
     rpc.timeout_ms = timeout_ms;
   }
 
@@ -163,6 +164,7 @@ struct RpcChainClient::Impl {
              });
   }
 
+  EventLoop& loop;
   HttpClient http;
   jsonrpc::Client rpc;
 };
@@ -181,6 +183,9 @@ void RpcChainClient::BroadcastTx(core::Bytes tx, Callback<core::Hash256> done) {
 void RpcChainClient::BroadcastTxs(
     std::vector<core::Bytes> txs,
     std::function<void(std::vector<core::Result<core::Hash256>>)> done) {
+  if (txs.empty()) {  // nothing to send, but answer on the loop as for any call
+    return impl_->loop.Post([done = std::move(done)] { done({}); });
+  }
   std::vector<std::pair<std::string, json>> calls;
   calls.reserve(txs.size());
   for (const auto& tx : txs) {

@@ -141,6 +141,12 @@ TEST_F(ChainClientTest, BatchBroadcastKeepsOrder) {
       promise.set_value(std::move(results));
     });
     auto results = promise.get_future().get();
+    std::promise<size_t> none;
+    client.BroadcastTxs({}, [&](std::vector<core::Result<core::Hash256>> r) {
+      EXPECT_TRUE(loop.InLoopThread());
+      none.set_value(r.size());
+    });
+    EXPECT_EQ(none.get_future().get(), 0u);
     ASSERT_EQ(results.size(), 6u);
     for (size_t i = 0; i < 5; ++i) {
       ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].error().ToString();

@@ -42,6 +42,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddWalletCommands(app, ctx);
   AddNodeCommands(app, ctx);
   AddMinerCommands(app, ctx);
+  AddDevnetCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

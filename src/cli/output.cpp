@@ -25,6 +25,12 @@ std::string FormatDuration(int64_t ms) {
   return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
 }
 
+std::string FormatWholeSeconds(int64_t ms) {
+  if (ms < 1000) return "less than 1 second";
+  int64_t seconds = ms / 1000;
+  return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
+}
+
 std::string SanitizeForTerminal(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -59,9 +65,16 @@ std::string FormatJobSummary(const client::JobView& job, int64_t duration_ms) {
     if (!job.settlement.committed()) receipt += " (settlement pending)";
     line("Receipt", receipt);
   }
-  if (duration_ms < 0) duration_ms = job.DurationMs().value_or(-1);
-  if (duration_ms >= 0 && job.terminal()) {
-    line(job.status == "completed" ? "Completed in" : "Ended after", FormatDuration(duration_ms));
+  std::string duration;
+  if (duration_ms >= 0) {
+    duration = FormatDuration(duration_ms);
+  } else if (auto from_times = job.DurationMs(); from_times) {
+    // The coordinator's timestamps are whole seconds: do not invent a decimal.
+    duration =
+        job.WholeSecondTimes() ? FormatWholeSeconds(*from_times) : FormatDuration(*from_times);
+  }
+  if (!duration.empty() && job.terminal()) {
+    line(job.status == "completed" ? "Completed in" : "Ended after", duration);
   }
   if (job.cost) {
     line("Cost", job.cost->ToString());

@@ -33,6 +33,9 @@ enum ExitCode : int {
 
 // "17 seconds"; under 10 s with one decimal: "2.5 seconds"; "1 second".
 std::string FormatDuration(int64_t ms);
+// For durations measured between whole-second timestamps: "less than 1 second", "1 second",
+// "4 seconds".
+std::string FormatWholeSeconds(int64_t ms);
 // "2.1 s" (one decimal), for progress and retry lines.
 std::string FormatSeconds(int64_t ms);
 

@@ -81,6 +81,7 @@ core::Result<SettlementView> SettlementFromJson(const nlohmann::json& json) {
   if (json.is_null()) return s;
   if (!json.is_object()) return Malformed("job", "settlement", "must be an object");
   constexpr std::string_view kWhat = "settlement";
+  AITBC_ASSIGN_OR_RETURN(s.type, OptString(json, "type", kWhat));
   AITBC_ASSIGN_OR_RETURN(s.status, OptString(json, "status", kWhat));
   AITBC_ASSIGN_OR_RETURN(s.tx_hash, OptString(json, "tx_hash", kWhat));
   AITBC_ASSIGN_OR_RETURN(s.block_height, OptU64(json, "block_height", kWhat));
@@ -176,9 +177,15 @@ bool JobView::terminal() const {
 }
 
 std::optional<int64_t> JobView::DurationMs() const {
-  if (!submitted_at_ms || !completed_at_ms) return std::nullopt;
-  if (*completed_at_ms < *submitted_at_ms) return int64_t{0};
-  return *completed_at_ms - *submitted_at_ms;
+  std::optional<int64_t> end = completed_at_ms ? completed_at_ms : ended_at_ms;
+  if (!submitted_at_ms || !end) return std::nullopt;
+  if (*end < *submitted_at_ms) return int64_t{0};
+  return *end - *submitted_at_ms;
+}
+
+bool JobView::WholeSecondTimes() const {
+  std::optional<int64_t> end = completed_at_ms ? completed_at_ms : ended_at_ms;
+  return submitted_at_ms && end && *submitted_at_ms % 1000 == 0 && *end % 1000 == 0;
 }
 
 core::Result<JobView> JobViewFromJson(const nlohmann::json& json) {
@@ -196,6 +203,7 @@ core::Result<JobView> JobViewFromJson(const nlohmann::json& json) {
   AITBC_ASSIGN_OR_RETURN(j.assigned_at_ms, OptTime(json, "assigned_at", kWhat));
   AITBC_ASSIGN_OR_RETURN(j.started_at_ms, OptTime(json, "started_at", kWhat));
   AITBC_ASSIGN_OR_RETURN(j.completed_at_ms, OptTime(json, "completed_at", kWhat));
+  AITBC_ASSIGN_OR_RETURN(j.ended_at_ms, OptTime(json, "ended_at", kWhat));
   AITBC_ASSIGN_OR_RETURN(j.model, OptString(json, "model", kWhat));
   AITBC_ASSIGN_OR_RETURN(j.miner, OptString(json, "miner", kWhat));
   AITBC_ASSIGN_OR_RETURN(j.cost, OptAmount(json, "cost", kWhat));
@@ -289,6 +297,12 @@ core::Result<std::vector<MinerView>> MinersFromJson(const nlohmann::json& json) 
       AITBC_ASSIGN_OR_RETURN(m.miner_id, OptString(item, "id", kWhat));
     }
     AITBC_ASSIGN_OR_RETURN(m.address, OptString(item, "address", kWhat));
+    if (m.address.empty()) {
+      AITBC_ASSIGN_OR_RETURN(std::string public_key, OptString(item, "public_key", kWhat));
+      if (auto key = core::PublicKey::FromHex(public_key); key.ok()) {
+        m.address = core::Address::FromPublicKey(*key).ToString();
+      }
+    }
     AITBC_ASSIGN_OR_RETURN(m.url, OptString(item, "url", kWhat));
     AITBC_ASSIGN_OR_RETURN(m.status, OptString(item, "status", kWhat));
     if (!Absent(item, "models")) {

@@ -53,10 +53,12 @@ struct EscrowView {
 
 // The settlement (job_settle or job_refund) as the coordinator reports it.
 struct SettlementView {
-  std::string status;  // "none", "signed", "committed", "rejected" (or empty)
+  std::string type;    // "settle" or "refund" (empty when there is none yet)
+  std::string status;  // "pending" or "committed" (empty when there is none yet)
   std::string tx_hash;
   uint64_t block_height = 0;
-  bool committed() const { return status == "committed" && block_height > 0; }
+  // The job's payment is final: a settlement (not a refund) in a block.
+  bool committed() const { return status == "committed" && block_height > 0 && type != "refund"; }
 };
 
 // GET /v1/jobs/{id} (and the 201 answer of POST /v1/jobs, which fills fewer fields).
@@ -69,6 +71,7 @@ struct JobView {
   std::optional<int64_t> assigned_at_ms;
   std::optional<int64_t> started_at_ms;
   std::optional<int64_t> completed_at_ms;
+  std::optional<int64_t> ended_at_ms;  // completed, failed or cancelled
   std::string model;
   std::string miner;
   std::optional<core::Amount> cost;
@@ -82,6 +85,9 @@ struct JobView {
   bool terminal() const;
   // From submission to completion (or to the end of a failed job), when both are known.
   std::optional<int64_t> DurationMs() const;
+  // True when the timestamps DurationMs uses carry no sub-second part (RFC 3339 in whole
+  // seconds): the duration is then only accurate to a second.
+  bool WholeSecondTimes() const;
 };
 
 core::Result<JobView> JobViewFromJson(const nlohmann::json& json);

@@ -11,6 +11,8 @@ namespace aitbc::client {
 
 namespace {
 
+constexpr int64_t kLongPollSliceS = 2;
+
 core::Result<nlohmann::json> ParseBody(const std::string& body) {
   if (body.empty()) return nlohmann::json::object();
   nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -164,8 +166,9 @@ core::Result<JobView> CoordinatorClient::WaitForJob(
   std::string last_status;
   for (;;) {
     int64_t left_ms = deadline - clock.SteadyMs();
-    // Long-poll at most 10 s at a time so progress lines stay fresh; never past the deadline.
-    int wait_s = static_cast<int>(std::clamp<int64_t>((left_ms + 999) / 1000, 0, 10));
+    // The coordinator answers a long-poll when the job ends; poll in slices of
+    // kLongPollSliceS so that progress lines show "running" too. Never past the deadline.
+    int wait_s = static_cast<int>(std::clamp<int64_t>((left_ms + 999) / 1000, 0, kLongPollSliceS));
     AITBC_ASSIGN_OR_RETURN(JobView job, GetJob(job_id, wait_s));
     last_status = job.status;
     if (on_update) on_update(job);

@@ -1,15 +1,12 @@
 // The `aitbc` command run in-process for what needs no running services: flag parsing, local
 // wallets, configuration errors, and an unreachable coordinator or node.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "cli/context.h"
 #include "core/file_util.h"
+#include "ports.h"
 #include "process.h"
 
 namespace aitbc::cli {
@@ -28,18 +25,6 @@ CliRun RunAitbc(std::vector<std::string> args, Environment env) {
   std::ostringstream out, err;
   int code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err, std::move(env));
   return {code, out.str(), err.str()};
-}
-
-uint16_t ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 class CliTest : public ::testing::Test {
@@ -146,13 +131,13 @@ TEST_F(CliTest, WalletDirFromEnvironment) {
 }
 
 TEST_F(CliTest, UnreachableCoordinatorRetriesThreeTimes) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  const std::string url = "http://127.0.0.1:" + std::to_string(testing::ClosedPort());
   Environment env = Env();
   env["AITBC_URL"] = url;
   env["CLIENT_API_KEY"] = "aitbc_client_x_y";
   CliRun r = RunAitbc({"submit", "inference", "--prompt", "What is machine learning?", "--model",
-                    "llama3.2:latest"},
-                   env);
+                       "llama3.2:latest"},
+                      env);
   EXPECT_EQ(r.code, kExitUnreachable);
   EXPECT_NE(r.err.find("(attempt 2 of 4)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(attempt 4 of 4)"), std::string::npos) << r.err;
@@ -163,7 +148,7 @@ TEST_F(CliTest, UnreachableCoordinatorRetriesThreeTimes) {
 
 TEST_F(CliTest, QuietHidesRetryLines) {
   Environment env = Env();
-  env["AITBC_URL"] = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  env["AITBC_URL"] = "http://127.0.0.1:" + std::to_string(testing::ClosedPort());
   CliRun r = RunAitbc({"-q", "status", "job_1"}, env);
   EXPECT_EQ(r.code, kExitUnreachable);
   EXPECT_EQ(r.err.find("retrying"), std::string::npos);
@@ -171,7 +156,7 @@ TEST_F(CliTest, QuietHidesRetryLines) {
 }
 
 TEST_F(CliTest, UnreachableNode) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(ClosedPort());
+  const std::string url = "http://127.0.0.1:" + std::to_string(testing::ClosedPort());
   CliRun r = RunAitbc({"-q", "node", "status", "--node", url}, Env());
   EXPECT_EQ(r.code, kExitUnreachable);
   EXPECT_NE(r.err.find("error: cannot reach the node at " + url + " after 3 retries"),

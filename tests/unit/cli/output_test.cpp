@@ -16,6 +16,29 @@ TEST(FormatDuration, OneDecimalUnderTenSeconds) {
   EXPECT_EQ(FormatDuration(-5), "0.0 seconds");
 }
 
+TEST(FormatWholeSeconds, NoInventedDecimals) {
+  EXPECT_EQ(FormatWholeSeconds(0), "less than 1 second");
+  EXPECT_EQ(FormatWholeSeconds(1000), "1 second");
+  EXPECT_EQ(FormatWholeSeconds(4000), "4 seconds");
+}
+
+TEST(FormatJobSummary, WholeSecondTimestampsGiveWholeSeconds) {
+  client::JobView job;
+  job.job_id = "job_1";
+  job.status = "completed";
+  job.submitted_at_ms = 1000;
+  job.completed_at_ms = 4000;
+  EXPECT_NE(FormatJobSummary(job).find("Completed in: 3 seconds\n"), std::string::npos);
+  job.completed_at_ms = 1000;
+  EXPECT_NE(FormatJobSummary(job).find("Completed in: less than 1 second\n"), std::string::npos);
+  job.completed_at_ms = 3500;  // sub-second precision: one decimal under 10 s
+  EXPECT_NE(FormatJobSummary(job).find("Completed in: 2.5 seconds\n"), std::string::npos);
+  job.status = "failed";
+  job.completed_at_ms.reset();
+  job.ended_at_ms = 6000;
+  EXPECT_NE(FormatJobSummary(job).find("Ended after: 5 seconds\n"), std::string::npos);
+}
+
 TEST(FormatSeconds, ForProgressLines) {
   EXPECT_EQ(FormatSeconds(2100), "2.1 s");
   EXPECT_EQ(FormatSeconds(400), "0.4 s");

@@ -4,10 +4,6 @@
 // itself is exercised by the end-to-end tests.
 #include "client/coordinator_client.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -15,6 +11,7 @@
 
 #include "net/http_server.h"
 #include "net/router.h"
+#include "ports.h"
 
 namespace aitbc::client {
 namespace {
@@ -218,21 +215,10 @@ TEST(CoordinatorClient, RetryAfterBeyondTheBackoffLimitFailsAtOnce) {
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
-uint16_t ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST(CoordinatorClient, UnreachableAfterThreeRetries) {
   core::DeterministicRandom random(7);
-  CoordinatorClient client(FastConfig("http://127.0.0.1:" + std::to_string(ClosedPort())), random);
+  CoordinatorClient client(FastConfig("http://127.0.0.1:" + std::to_string(testing::ClosedPort())),
+                           random);
   int notices = 0;
   client.set_retry_notice([&](int, int, const core::Error&, int64_t) { ++notices; });
   SubmitRequest request = Request();
@@ -260,7 +246,7 @@ TEST(CoordinatorClient, LongPollAndWait) {
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(job->result, "ML is ...");
   EXPECT_EQ(seen, (std::vector<std::string>{"pending", "running", "completed"}));
-  for (const auto& r : server.requests()) EXPECT_EQ(r.target, "/v1/jobs/job_1?wait=10");
+  for (const auto& r : server.requests()) EXPECT_EQ(r.target, "/v1/jobs/job_1?wait=2");
 }
 
 TEST(CoordinatorClient, WaitTimesOut) {

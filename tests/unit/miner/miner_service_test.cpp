@@ -238,7 +238,7 @@ TEST_F(MinerServiceTest, AJobRunsReportsRunningThenCompletesWithAProofThatVerifi
 TEST_F(MinerServiceTest, AKnownJobIdIs409) {
   MinerConfig config = Config();
   config.slots = 2;
-  config.sim_latency_ms = 300;
+  config.sim_latency_ms = 1'500;
   StartMiner(config);
   ASSERT_EQ(Assign(MakeAssignment("job_dup"))->status, 202);
   auto running = Assign(MakeAssignment("job_dup"));
@@ -349,7 +349,7 @@ TEST_F(MinerServiceTest, BadBodiesAre400AndNameTheField) {
 TEST_F(MinerServiceTest, StatusMetricsAndHealthz) {
   MinerConfig config = Config();
   config.slots = 2;
-  config.sim_latency_ms = 400;
+  config.sim_latency_ms = 2'000;
   StartMiner(config);
   ASSERT_EQ(Assign(MakeAssignment("job_s"))->status, 202);
   auto status = Get("/v1/status");
@@ -432,7 +432,7 @@ TEST_F(MinerServiceTest, RegistrationIsRetriedUntilTheCoordinatorAccepts) {
 
 TEST_F(MinerServiceTest, AResultSurvivesACoordinatorRestartAndArrivesExactlyOnce) {
   MinerConfig config = Config();
-  config.sim_latency_ms = 400;
+  config.sim_latency_ms = 1'500;
   StartMiner(config);
   uint16_t port = coordinator_.port();
   ASSERT_EQ(Assign(MakeAssignment("job_restart"))->status, 202);
@@ -526,10 +526,10 @@ TEST_F(MinerServiceTest, MeasuredGpuUtilisationIsInTheSignedMetrics) {
 
 TEST_F(MinerServiceTest, APassedDeadlineFailsTheJobWithTimeoutAndFreesTheSlot) {
   MinerConfig config = Config();
-  config.sim_latency_ms = 5'000;
+  config.sim_latency_ms = 30'000;
   StartMiner(config);
   protocol::AssignRequest assignment = MakeAssignment("job_slow");
-  assignment.deadline_ms = core::SystemClock::Instance().NowMs() + 300;
+  assignment.deadline_ms = core::SystemClock::Instance().NowMs() + 1'500;
   ASSERT_EQ(Assign(assignment)->status, 202);
   auto fail = WaitFinal("job_slow", "fail");
   ASSERT_TRUE(fail.has_value());

@@ -273,6 +273,18 @@ class OllamaFlowTest : public ::testing::Test {
     auto started = Cluster::Start(options);
     ASSERT_TRUE(started.ok()) << started.error().ToString();
     cluster_ = std::move(*started);
+    miner_ = cluster_->state().miners[0].address;
+    client_ = cluster_->state().client_address;
+    client_before_ = cluster_->Balance(client_);
+    miner_before_ = cluster_->Balance(miner_);
+  }
+  // Runs the seed's command with --wait.
+  testing::CommandResult SubmitAndWait() {
+    return cluster_->Aitbc(
+        {"submit", "inference", "--prompt", kPrompt, "--model", kModel, "--wait"});
+  }
+  size_t InferenceCalls() {
+    return ollama_.count("POST", "/api/generate") + ollama_.count("POST", "/api/chat");
   }
   void TearDown() override {
     cluster_.reset();
@@ -281,26 +293,24 @@ class OllamaFlowTest : public ::testing::Test {
 
   miner::testing::FakeOllamaServer ollama_;
   std::unique_ptr<Cluster> cluster_;
+  std::string miner_, client_;
+  core::Amount client_before_, miner_before_;
 };
 
 TEST_F(OllamaFlowTest, SeedFlowThroughOllama) {
   Cluster& c = *cluster_;
-  const std::string miner = c.state().miners[0].address;
-  const core::Amount client_before = c.Balance(c.state().client_address);
-  const core::Amount miner_before = c.Balance(miner);
-  testing::CommandResult run =
-      c.Aitbc({"submit", "inference", "--prompt", kPrompt, "--model", kModel, "--wait"});
+  testing::CommandResult run = SubmitAndWait();
   ASSERT_EQ(run.exit_code, 0) << run.output << c.Logs();
   auto out = Summary(run.output);
   EXPECT_EQ(out["Status"], "completed");
   EXPECT_EQ(out["Result"], ollama_.FullText());
-  EXPECT_TRUE(ollama_.count("POST", "/api/generate") + ollama_.count("POST", "/api/chat") >= 1);
+  EXPECT_GE(InferenceCalls(), 1u);
   auto cost = core::Amount::Parse(out["Cost"]);
   ASSERT_TRUE(cost.ok()) << run.output;
   testing::CommandResult verify = c.Aitbc({"receipt", out["Job ID"], "--verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
-  EXPECT_EQ(c.Balance(c.state().client_address), client_before.Sub(*cost).value());
-  EXPECT_EQ(c.Balance(miner), miner_before.Add(*cost).value());
+  EXPECT_EQ(c.Balance(client_), client_before_.Sub(*cost).value());
+  EXPECT_EQ(c.Balance(miner_), miner_before_.Add(*cost).value());
   ExpectSupplyUnchanged(c);
 }
 
@@ -308,22 +318,18 @@ TEST_F(OllamaFlowTest, SeedFlowThroughOllama) {
 TEST_F(OllamaFlowTest, OllamaErrorFailsTheJobAndNothingIsPaid) {
   Cluster& c = *cluster_;
   ollama_.set_mode(miner::testing::OllamaMode::kFail);
-  const std::string miner = c.state().miners[0].address;
-  const core::Amount client_before = c.Balance(c.state().client_address);
-  const core::Amount miner_before = c.Balance(miner);
-  testing::CommandResult run =
-      c.Aitbc({"submit", "inference", "--prompt", kPrompt, "--model", kModel, "--wait"});
+  testing::CommandResult run = SubmitAndWait();
   EXPECT_EQ(run.exit_code, 4) << run.output << c.Logs();
   auto out = Summary(run.output);
   EXPECT_EQ(out["Status"], "failed") << run.output;
   EXPECT_EQ(out["Cost"], "0 AITBC");
-  EXPECT_GE(ollama_.count("POST", "/api/generate") + ollama_.count("POST", "/api/chat"), 1u);
+  EXPECT_GE(InferenceCalls(), 1u);
   auto api = c.Client();
   auto job = WaitForSettledJob(*api, out["Job ID"]);
   ASSERT_TRUE(job.ok()) << job.error().ToString();
   EXPECT_EQ(ChainEscrow(c, out["Job ID"]).status, "refunded");
-  EXPECT_EQ(c.Balance(c.state().client_address), client_before);
-  EXPECT_EQ(c.Balance(miner), miner_before);
+  EXPECT_EQ(c.Balance(client_), client_before_);
+  EXPECT_EQ(c.Balance(miner_), miner_before_);
   ExpectSupplyUnchanged(c);
 }
 

@@ -11,9 +11,15 @@ namespace aitbc::cli {
 
 namespace {
 
-constexpr const char* kVariables[] = {
-    "AITBC_URL",        "CLIENT_API_KEY", "ADMIN_API_KEY",           "AITBC_NODE_URL",
-    "AITBC_WALLET_DIR", "AITBC_CONFIG",   "AITBC_WALLET_PASSPHRASE", "AITBC_DEVNET_DIR", "HOME"};
+constexpr const char* kVariables[] = {"AITBC_URL",
+                                      "CLIENT_API_KEY",
+                                      "ADMIN_API_KEY",
+                                      "AITBC_NODE_URL",
+                                      "AITBC_WALLET_DIR",
+                                      "AITBC_CONFIG",
+                                      "AITBC_WALLET_PASSPHRASE",
+                                      "AITBC_DEVNET_DIR",
+                                      "HOME"};
 
 std::string Pick(const std::optional<std::string>& flag, const Environment& env,
                  const char* variable, const std::string& file_value, const std::string& fallback) {

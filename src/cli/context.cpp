@@ -37,6 +37,16 @@ core::Result<std::unique_ptr<client::CoordinatorClient>> CliContext::Coordinator
   return coordinator;
 }
 
+client::NodeRetry CliContext::NodeRetry() {
+  client::NodeRetry retry;
+  retry.random = &random;
+  const int attempts = retry.policy.max_retries + 1;
+  retry.on_retry = [this, attempts](int retry_number, const core::Error& e, int64_t delay_ms) {
+    PrintRetryNotice(retry_number + 1, attempts, e, delay_ms);
+  };
+  return retry;
+}
+
 core::Result<std::unique_ptr<net::BlockingChainClient>> CliContext::Node() {
   AITBC_ASSIGN_OR_RETURN(Settings settings, GetSettings());
   auto url = net::Url::Parse(settings.node_url);

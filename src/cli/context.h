@@ -15,6 +15,7 @@
 #include "cli/config.h"
 #include "cli/output.h"
 #include "client/coordinator_client.h"
+#include "client/node_calls.h"
 #include "core/random.h"
 #include "net/chain_client.h"
 #include "net/retry.h"
@@ -64,6 +65,8 @@ struct CliContext {
   int FailLocal(const std::string& message);
 
   void PrintRetryNotice(int attempt, int max_attempts, const core::Error& error, int64_t delay_ms);
+  // The retry policy for node calls, printing retry notices.
+  client::NodeRetry NodeRetry();
 
  private:
   std::optional<Settings> settings_;
@@ -71,18 +74,7 @@ struct CliContext {
 
 template <typename T>
 core::Result<T> CliContext::NodeCall(const std::function<core::Result<T>()>& call, int* attempts) {
-  net::RetryPolicy policy;
-  int made = 0;
-  auto counted = [&]() -> core::Result<T> {
-    ++made;
-    return call();
-  };
-  core::Result<T> result = net::Retry<T>(
-      policy, random, counted, [this, &policy](int retry, const core::Error& e, int64_t delay) {
-        PrintRetryNotice(retry + 1, policy.max_retries + 1, e, delay);
-      });
-  if (attempts != nullptr) *attempts = made;
-  return result;
+  return client::CallNode<T>(NodeRetry(), call, attempts);
 }
 
 // Command groups (one file each) add their subcommands to the app.

@@ -193,12 +193,11 @@ core::Status WaitForMiners(const DevnetState& state, int64_t timeout_ms) {
     if (miners.ok()) {
       seen = 0;
       for (const auto& s : state.miners) {
-        seen +=
-            std::count_if(miners->begin(), miners->end(), [&s](const client::MinerView& m) {
-              bool same =
-                  (!s.miner_id.empty() && m.miner_id == s.miner_id) || m.address == s.address;
-              return same && (m.status.empty() || m.status == "online");
-            }) > 0;
+        seen += std::count_if(miners->begin(), miners->end(), [&s](const client::MinerView& m) {
+                  bool same =
+                      (!s.miner_id.empty() && m.miner_id == s.miner_id) || m.address == s.address;
+                  return same && (m.status.empty() || m.status == "online");
+                }) > 0;
       }
       if (seen == state.miners.size()) return core::Ok();
     }

@@ -5,6 +5,7 @@
 
 #include "cli/context.h"
 #include "cli/terminal.h"
+#include "client/node_calls.h"
 #include "client/wallet.h"
 #include "protocol/json_codec.h"
 
@@ -184,29 +185,14 @@ int RunTransfer(CliContext& ctx, const WalletOptions& opts, const TransferOption
 
   auto node = ctx.Node();
   if (!node.ok()) return ctx.FailLocal(node.error().message());
-  net::BlockingChainClient& rpc = **node;
   int attempts = 0;
-  auto status = ctx.NodeCall<net::ChainStatus>([&] { return rpc.GetStatus(); }, &attempts);
-  if (!status.ok()) return ctx.FailNode(status.error(), attempts, "query");
-  auto account =
-      ctx.NodeCall<net::AccountInfo>([&] { return rpc.GetAccount(info->address); }, &attempts);
-  if (!account.ok()) return ctx.FailNode(account.error(), attempts, "query");
-  if (!fee) {
-    auto genesis = ctx.NodeCall<protocol::Genesis>([&] { return rpc.GetGenesis(); }, &attempts);
-    if (!genesis.ok()) return ctx.FailNode(genesis.error(), attempts, "query");
-    fee = genesis->params.min_fee;
-  }
-  protocol::Transaction tx =
-      client::BuildTransfer(status->chain_id, *key, *to, *amount, *fee, account->pending_nonce);
-  protocol::TxEnvelope envelope = protocol::TxEnvelope::FromTx(tx);
-  // A signed transaction can be broadcast again safely: the node accepts the same bytes twice
-  // and the nonce makes it apply once.
-  auto hash =
-      ctx.NodeCall<core::Hash256>([&] { return rpc.BroadcastTx(envelope.bytes); }, &attempts);
-  if (!hash.ok()) return ctx.FailNode(hash.error(), attempts, "transfer");
+  auto sent = client::SendTransfer(**node, *key, *to, *amount, fee, ctx.NodeRetry(), &attempts);
+  if (!sent.ok()) return ctx.FailNode(sent.error(), attempts, "transfer");
+  const core::Hash256* hash = &sent->tx_hash;
+  fee = sent->fee;
   uint64_t height = 0;
   if (t.wait) {
-    auto committed = rpc.WaitForTx(*hash, int64_t{t.timeout_s} * 1000);
+    auto committed = (*node)->WaitForTx(*hash, int64_t{t.timeout_s} * 1000);
     if (!committed.ok()) return ctx.FailNode(committed.error(), 1, "transfer");
     height = *committed;
   }
@@ -216,7 +202,7 @@ int RunTransfer(CliContext& ctx, const WalletOptions& opts, const TransferOption
                           {"to", to->ToString()},
                           {"amount", protocol::AmountToJson(*amount)},
                           {"fee", protocol::AmountToJson(*fee)},
-                          {"nonce", account->pending_nonce}};
+                          {"nonce", sent->nonce}};
     if (t.wait) out["block_height"] = height;
     ctx.out << out.dump(2) << std::endl;
     return kExitOk;

@@ -28,7 +28,7 @@ core::Status ApplyToml(const std::string& path, Config& c) {
   auto str = [&](std::string& field) -> Setter {
     return [&field, &path](const std::string& key, const toml::node& n) -> core::Status {
       auto v = n.value<std::string>();
-      if (!v) return BadKey(path, key, "a string");
+      if (!n.is_string() || !v) return BadKey(path, key, "a string");
       field = *v;
       return core::Ok();
     };
@@ -36,7 +36,7 @@ core::Status ApplyToml(const std::string& path, Config& c) {
   auto boolean = [&](bool& field) -> Setter {
     return [&field, &path](const std::string& key, const toml::node& n) -> core::Status {
       auto v = n.value<bool>();
-      if (!v) return BadKey(path, key, "true or false");
+      if (!n.is_boolean() || !v) return BadKey(path, key, "true or false");
       field = *v;
       return core::Ok();
     };
@@ -44,7 +44,7 @@ core::Status ApplyToml(const std::string& path, Config& c) {
   auto integer = [&](auto& field) -> Setter {
     return [&field, &path](const std::string& key, const toml::node& n) -> core::Status {
       auto v = n.value<int64_t>();
-      if (!v || *v < 0) return BadKey(path, key, "a non-negative integer");
+      if (!n.is_integer() || !v || *v < 0) return BadKey(path, key, "a non-negative integer");
       field = static_cast<std::remove_reference_t<decltype(field)>>(*v);
       return core::Ok();
     };
@@ -52,7 +52,7 @@ core::Status ApplyToml(const std::string& path, Config& c) {
   auto number = [&](double& field) -> Setter {
     return [&field, &path](const std::string& key, const toml::node& n) -> core::Status {
       auto v = n.value<double>();
-      if (!v || *v < 0) return BadKey(path, key, "a non-negative number");
+      if (!n.is_number() || !v || *v < 0) return BadKey(path, key, "a non-negative number");
       field = *v;
       return core::Ok();
     };
@@ -60,7 +60,7 @@ core::Status ApplyToml(const std::string& path, Config& c) {
   auto amount = [&](core::Amount& field) -> Setter {
     return [&field, &path](const std::string& key, const toml::node& n) -> core::Status {
       auto v = n.value<std::string>();
-      if (!v) return BadKey(path, key, "an amount string such as \"1aitbc\"");
+      if (!n.is_string() || !v) return BadKey(path, key, "an amount string such as \"1aitbc\"");
       auto parsed = core::Amount::Parse(*v);
       if (!parsed.ok()) return BadKey(path, key, "an amount: " + parsed.error().message());
       field = *parsed;

@@ -1,98 +1,118 @@
 #include "coordinator/job.h"
 
-#include "core/json_fields.h"
+#include <nlohmann/json.hpp>
+
+#include "protocol/limits.h"
 
 namespace aitbc::coordinator {
 namespace {
 
-constexpr std::string_view kWhat = "stored job";
+constexpr uint8_t kVersion = 1;
+constexpr size_t kMaxTextBytes = 64 << 10;  // ids, errors, names
+constexpr size_t kMaxFailedMiners = 1'000;
 
-core::Error Corrupt(std::string_view field, const core::Error& error) {
-  return core::Error::Corruption(std::string(kWhat) + ": field \"" + std::string(field) +
-                                 "\": " + error.message());
+void PutAddress(core::Writer& w, const core::Address& a) { w.Fixed(a.view()); }
+
+core::Result<core::Address> GetAddress(core::Reader& r) {
+  std::array<uint8_t, 20> bytes{};
+  AITBC_TRY(r.Fixed(bytes));
+  return core::Address(bytes);
 }
 
-// Fixed-size values stored as hex (hashes, keys, signatures).
-template <typename T>
-core::Result<T> HexValue(const nlohmann::json& obj, std::string_view field) {
-  AITBC_ASSIGN_OR_RETURN(std::string hex, core::JsonStringField(obj, field, kWhat));
-  auto value = T::FromHex(hex);
-  if (!value.ok()) return Corrupt(field, value.error());
-  return std::move(value).value();
-}
-
-core::Result<core::Address> AddressValue(const nlohmann::json& obj, std::string_view field) {
-  AITBC_ASSIGN_OR_RETURN(std::string text, core::JsonStringField(obj, field, kWhat));
-  if (text.empty()) return core::Address();
-  auto address = core::Address::Parse(text);
-  if (!address.ok()) return Corrupt(field, address.error());
-  return *address;
-}
-
-core::Result<int64_t> TimeValue(const nlohmann::json& obj, std::string_view field) {
-  AITBC_ASSIGN_OR_RETURN(uint64_t v, core::JsonUintField(obj, field, kWhat));
+core::Result<int64_t> GetTime(core::Reader& r) {
+  AITBC_ASSIGN_OR_RETURN(uint64_t v, r.U64());
   return static_cast<int64_t>(v);
 }
 
-core::Result<core::Amount> AmountValue(const nlohmann::json& obj, std::string_view field) {
-  AITBC_ASSIGN_OR_RETURN(uint64_t v, core::JsonUintField(obj, field, kWhat));
+core::Result<core::Amount> GetAmount(core::Reader& r) {
+  AITBC_ASSIGN_OR_RETURN(uint64_t v, r.U64());
   return core::Amount::FromMicro(v);
 }
 
-std::string AddressText(const core::Address& a) { return a.IsZero() ? "" : a.ToString(); }
-
-nlohmann::json TxToStored(const ChainTx& tx) {
-  return {{"status", TxStatusName(tx.status)},
-          {"bytes", core::HexEncode(tx.bytes)},
-          {"hash", tx.hash.ToHex()},
-          {"height", tx.height}};
+void PutTx(core::Writer& w, const ChainTx& tx) {
+  w.U8(static_cast<uint8_t>(tx.status));
+  w.Var(tx.bytes);
+  w.Fixed(tx.hash.view());
+  w.U64(tx.height);
 }
 
-core::Result<ChainTx> TxFromStored(const nlohmann::json& obj, std::string_view field) {
-  AITBC_ASSIGN_OR_RETURN(const nlohmann::json* j, core::JsonObjectField(obj, field, kWhat));
+core::Result<ChainTx> GetTx(core::Reader& r) {
   ChainTx tx;
-  AITBC_ASSIGN_OR_RETURN(std::string status, core::JsonStringField(*j, "status", kWhat));
-  auto parsed = TxStatusFromName(status);
-  if (!parsed.ok()) return Corrupt(field, parsed.error());
-  tx.status = *parsed;
-  AITBC_ASSIGN_OR_RETURN(tx.bytes, core::JsonHexField(*j, "bytes", kWhat));
-  AITBC_ASSIGN_OR_RETURN(tx.hash, HexValue<core::Hash256>(*j, "hash"));
-  AITBC_ASSIGN_OR_RETURN(tx.height, core::JsonUintField(*j, "height", kWhat));
+  AITBC_ASSIGN_OR_RETURN(uint8_t status, r.U8());
+  if (status > static_cast<uint8_t>(TxStatus::kRejected)) {
+    return core::Error::Corruption("unknown transaction status " + std::to_string(status));
+  }
+  tx.status = static_cast<TxStatus>(status);
+  AITBC_ASSIGN_OR_RETURN(tx.bytes, r.Var(protocol::kMaxTxBytes));
+  AITBC_TRY(r.Fixed(tx.hash.bytes));
+  AITBC_ASSIGN_OR_RETURN(tx.height, r.U64());
   return tx;
 }
 
-nlohmann::json MetricsToStored(const protocol::Metrics& m) {
-  nlohmann::json out = {{"compute_ms", m.compute_ms},
-                        {"prompt_tokens", m.prompt_tokens},
-                        {"completion_tokens", m.completion_tokens}};
-  if (m.gpu_utilization_bp) out["gpu_bp"] = *m.gpu_utilization_bp;
-  return out;
-}
-
-core::Result<protocol::Metrics> MetricsFromStored(const nlohmann::json& obj) {
-  AITBC_ASSIGN_OR_RETURN(const nlohmann::json* j, core::JsonObjectField(obj, "metrics", kWhat));
-  protocol::Metrics m;
-  AITBC_ASSIGN_OR_RETURN(m.compute_ms, core::JsonUintField(*j, "compute_ms", kWhat));
-  AITBC_ASSIGN_OR_RETURN(m.prompt_tokens, core::JsonUintField(*j, "prompt_tokens", kWhat));
-  AITBC_ASSIGN_OR_RETURN(m.completion_tokens, core::JsonUintField(*j, "completion_tokens", kWhat));
-  if (j->contains("gpu_bp")) {
-    AITBC_ASSIGN_OR_RETURN(uint64_t bp, core::JsonUintField(*j, "gpu_bp", kWhat));
-    if (bp > 10'000) return core::Error::Corruption("stored job: gpu_bp above 10000");
-    m.gpu_utilization_bp = static_cast<uint16_t>(bp);
+core::Result<Job> DecodeJob(core::Reader& r) {
+  Job job;
+  AITBC_ASSIGN_OR_RETURN(uint8_t version, r.U8());
+  if (version != kVersion) {
+    return core::Error::Corruption("unsupported job record version " + std::to_string(version));
   }
-  return m;
-}
-
-std::string_view ClosingName(Closing c) {
-  switch (c) {
-    case Closing::kSettle:
-      return "settle";
-    case Closing::kRefund:
-      return "refund";
-    case Closing::kNone:
-      break;
+  AITBC_ASSIGN_OR_RETURN(job.job_id, r.String(protocol::kMaxJobIdBytes));
+  AITBC_ASSIGN_OR_RETURN(job.seq, r.U64());
+  AITBC_ASSIGN_OR_RETURN(job.client_key_id, r.String(kMaxTextBytes));
+  AITBC_ASSIGN_OR_RETURN(job.client, GetAddress(r));
+  AITBC_ASSIGN_OR_RETURN(job.spec.type, r.String(kMaxTextBytes));
+  AITBC_ASSIGN_OR_RETURN(job.spec.model, r.String(protocol::kMaxModelNameBytes));
+  AITBC_ASSIGN_OR_RETURN(job.spec.prompt, r.String(protocol::kMaxPromptBytes));
+  AITBC_ASSIGN_OR_RETURN(job.spec.system, r.String(protocol::kMaxPromptBytes));
+  AITBC_ASSIGN_OR_RETURN(std::string options, r.String(kMaxTextBytes));
+  if (!options.empty()) {
+    auto json = nlohmann::json::parse(options, nullptr, false);
+    auto parsed = protocol::InferenceOptions::FromJson(json);
+    if (json.is_discarded() || !parsed.ok()) {
+      return core::Error::Corruption("stored job options are invalid: " + options);
+    }
+    job.spec.options = std::move(parsed).value();
   }
-  return "none";
+  AITBC_ASSIGN_OR_RETURN(job.max_price, GetAmount(r));
+  AITBC_ASSIGN_OR_RETURN(job.idempotency_key, r.String(kMaxTextBytes));
+  AITBC_TRY(r.Fixed(job.request_hash.bytes));
+  AITBC_ASSIGN_OR_RETURN(job.expiry_height, r.U64());
+  AITBC_ASSIGN_OR_RETURN(uint8_t state, r.U8());
+  if (state > static_cast<uint8_t>(JobState::kCancelled)) {
+    return core::Error::Corruption("unknown job state " + std::to_string(state));
+  }
+  job.state = static_cast<JobState>(state);
+  AITBC_ASSIGN_OR_RETURN(job.submitted_ms, GetTime(r));
+  AITBC_ASSIGN_OR_RETURN(job.assigned_ms, GetTime(r));
+  AITBC_ASSIGN_OR_RETURN(job.started_ms, GetTime(r));
+  AITBC_ASSIGN_OR_RETURN(job.ended_ms, GetTime(r));
+  AITBC_ASSIGN_OR_RETURN(job.attempts, r.U32());
+  AITBC_ASSIGN_OR_RETURN(uint32_t failed, r.U32());
+  if (failed > kMaxFailedMiners) return core::Error::Corruption("too many failed miners");
+  for (uint32_t i = 0; i < failed; ++i) {
+    AITBC_ASSIGN_OR_RETURN(std::string id, r.String(kMaxTextBytes));
+    job.failed_miners.push_back(std::move(id));
+  }
+  AITBC_ASSIGN_OR_RETURN(job.error, r.String(kMaxTextBytes));
+  AITBC_ASSIGN_OR_RETURN(job.miner_id, r.String(kMaxTextBytes));
+  AITBC_ASSIGN_OR_RETURN(job.miner_address, GetAddress(r));
+  AITBC_TRY(r.Fixed(job.miner_key.bytes));
+  AITBC_ASSIGN_OR_RETURN(job.price, protocol::Price::DecodeFrom(r));
+  AITBC_ASSIGN_OR_RETURN(job.deadline_ms, GetTime(r));
+  AITBC_ASSIGN_OR_RETURN(job.result, r.String(protocol::kMaxResultBytes));
+  AITBC_ASSIGN_OR_RETURN(job.metrics, protocol::Metrics::DecodeFrom(r));
+  AITBC_TRY(r.Fixed(job.result_hash.bytes));
+  AITBC_TRY(r.Fixed(job.miner_signature.bytes));
+  AITBC_ASSIGN_OR_RETURN(job.amount_paid, GetAmount(r));
+  AITBC_ASSIGN_OR_RETURN(job.receipt_ms, GetTime(r));
+  AITBC_ASSIGN_OR_RETURN(job.escrow, GetTx(r));
+  AITBC_ASSIGN_OR_RETURN(job.closing, GetTx(r));
+  AITBC_ASSIGN_OR_RETURN(uint8_t closed_by, r.U8());
+  if (closed_by > static_cast<uint8_t>(Closing::kRefund)) {
+    return core::Error::Corruption("unknown closing kind " + std::to_string(closed_by));
+  }
+  job.closed_by = static_cast<Closing>(closed_by);
+  AITBC_TRY(r.ExpectEnd());
+  return job;
 }
 
 }  // namespace
@@ -122,97 +142,54 @@ bool Job::Finished() const {
   return escrow.status == TxStatus::kRejected || escrow.status == TxStatus::kNone;
 }
 
-nlohmann::json Job::ToStoredJson() const {
-  return {
-      {"job_id", job_id},
-      {"seq", seq},
-      {"client_key_id", client_key_id},
-      {"client", AddressText(client)},
-      {"spec", spec.ToJson()},
-      {"max_price", max_price.micro()},
-      {"idempotency_key", idempotency_key},
-      {"request_hash", request_hash.ToHex()},
-      {"expiry_height", expiry_height},
-      {"state", JobStateName(state)},
-      {"submitted_ms", submitted_ms},
-      {"assigned_ms", assigned_ms},
-      {"started_ms", started_ms},
-      {"ended_ms", ended_ms},
-      {"attempts", attempts},
-      {"failed_miners", failed_miners},
-      {"error", error},
-      {"miner_id", miner_id},
-      {"miner_address", AddressText(miner_address)},
-      {"miner_key", miner_key.ToHex()},
-      {"price",
-       {{"per_second", price.per_second.micro()}, {"per_1k_tokens", price.per_1k_tokens.micro()}}},
-      {"deadline_ms", deadline_ms},
-      {"result", result},
-      {"metrics", MetricsToStored(metrics)},
-      {"result_hash", result_hash.ToHex()},
-      {"miner_signature", miner_signature.ToHex()},
-      {"amount_paid", amount_paid.micro()},
-      {"receipt_ms", receipt_ms},
-      {"escrow", TxToStored(escrow)},
-      {"closing", TxToStored(closing)},
-      {"closed_by", ClosingName(closed_by)}};
+core::Bytes Job::Encode() const {
+  core::Writer w(512 + spec.prompt.size() + result.size() + escrow.bytes.size() +
+                 closing.bytes.size());
+  w.U8(kVersion);
+  w.String(job_id);
+  w.U64(seq);
+  w.String(client_key_id);
+  PutAddress(w, client);
+  w.String(spec.type);
+  w.String(spec.model);
+  w.String(spec.prompt);
+  w.String(spec.system);
+  nlohmann::json options = spec.options.ToJson();
+  w.String(options.empty() ? std::string() : options.dump());
+  w.U64(max_price.micro());
+  w.String(idempotency_key);
+  w.Fixed(request_hash.view());
+  w.U64(expiry_height);
+  w.U8(static_cast<uint8_t>(state));
+  for (int64_t t : {submitted_ms, assigned_ms, started_ms, ended_ms}) {
+    w.U64(static_cast<uint64_t>(t));
+  }
+  w.U32(attempts);
+  w.U32(static_cast<uint32_t>(failed_miners.size()));
+  for (const std::string& m : failed_miners) w.String(m);
+  w.String(error);
+  w.String(miner_id);
+  PutAddress(w, miner_address);
+  w.Fixed(miner_key.view());
+  price.EncodeTo(w);
+  w.U64(static_cast<uint64_t>(deadline_ms));
+  w.String(result);
+  metrics.EncodeTo(w);
+  w.Fixed(result_hash.view());
+  w.Fixed(miner_signature.view());
+  w.U64(amount_paid.micro());
+  w.U64(static_cast<uint64_t>(receipt_ms));
+  PutTx(w, escrow);
+  PutTx(w, closing);
+  w.U8(static_cast<uint8_t>(closed_by));
+  return w.Take();
 }
 
-core::Result<Job> Job::FromStoredJson(const nlohmann::json& j) {
-  if (!j.is_object()) return core::Error::Corruption("stored job is not a JSON object");
-  Job job;
-  AITBC_ASSIGN_OR_RETURN(job.job_id, core::JsonStringField(j, "job_id", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.seq, core::JsonUintField(j, "seq", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.client_key_id, core::JsonStringField(j, "client_key_id", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.client, AddressValue(j, "client"));
-  AITBC_ASSIGN_OR_RETURN(const nlohmann::json* spec, core::JsonObjectField(j, "spec", kWhat));
-  auto parsed_spec = protocol::JobSpec::FromJson(*spec);
-  if (!parsed_spec.ok()) return Corrupt("spec", parsed_spec.error());
-  job.spec = std::move(parsed_spec).value();
-  AITBC_ASSIGN_OR_RETURN(job.max_price, AmountValue(j, "max_price"));
-  AITBC_ASSIGN_OR_RETURN(job.idempotency_key, core::JsonStringField(j, "idempotency_key", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.request_hash, HexValue<core::Hash256>(j, "request_hash"));
-  AITBC_ASSIGN_OR_RETURN(job.expiry_height, core::JsonUintField(j, "expiry_height", kWhat));
-  AITBC_ASSIGN_OR_RETURN(std::string state, core::JsonStringField(j, "state", kWhat));
-  auto parsed_state = JobStateFromName(state);
-  if (!parsed_state.ok()) return Corrupt("state", parsed_state.error());
-  job.state = *parsed_state;
-  AITBC_ASSIGN_OR_RETURN(job.submitted_ms, TimeValue(j, "submitted_ms"));
-  AITBC_ASSIGN_OR_RETURN(job.assigned_ms, TimeValue(j, "assigned_ms"));
-  AITBC_ASSIGN_OR_RETURN(job.started_ms, TimeValue(j, "started_ms"));
-  AITBC_ASSIGN_OR_RETURN(job.ended_ms, TimeValue(j, "ended_ms"));
-  AITBC_ASSIGN_OR_RETURN(uint64_t attempts, core::JsonUintField(j, "attempts", kWhat));
-  job.attempts = static_cast<uint32_t>(attempts);
-  if (!j.contains("failed_miners") || !j["failed_miners"].is_array()) {
-    return core::Error::Corruption("stored job: field \"failed_miners\" is not an array");
-  }
-  for (const auto& m : j["failed_miners"]) {
-    if (!m.is_string()) return core::Error::Corruption("stored job: bad failed_miners entry");
-    job.failed_miners.push_back(m.get<std::string>());
-  }
-  AITBC_ASSIGN_OR_RETURN(job.error, core::JsonStringField(j, "error", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.miner_id, core::JsonStringField(j, "miner_id", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.miner_address, AddressValue(j, "miner_address"));
-  AITBC_ASSIGN_OR_RETURN(job.miner_key, HexValue<core::PublicKey>(j, "miner_key"));
-  AITBC_ASSIGN_OR_RETURN(const nlohmann::json* price, core::JsonObjectField(j, "price", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.price.per_second, AmountValue(*price, "per_second"));
-  AITBC_ASSIGN_OR_RETURN(job.price.per_1k_tokens, AmountValue(*price, "per_1k_tokens"));
-  AITBC_ASSIGN_OR_RETURN(job.deadline_ms, TimeValue(j, "deadline_ms"));
-  AITBC_ASSIGN_OR_RETURN(job.result, core::JsonStringField(j, "result", kWhat));
-  AITBC_ASSIGN_OR_RETURN(job.metrics, MetricsFromStored(j));
-  AITBC_ASSIGN_OR_RETURN(job.result_hash, HexValue<core::Hash256>(j, "result_hash"));
-  AITBC_ASSIGN_OR_RETURN(job.miner_signature, HexValue<core::Signature>(j, "miner_signature"));
-  AITBC_ASSIGN_OR_RETURN(job.amount_paid, AmountValue(j, "amount_paid"));
-  AITBC_ASSIGN_OR_RETURN(job.receipt_ms, TimeValue(j, "receipt_ms"));
-  AITBC_ASSIGN_OR_RETURN(job.escrow, TxFromStored(j, "escrow"));
-  AITBC_ASSIGN_OR_RETURN(job.closing, TxFromStored(j, "closing"));
-  AITBC_ASSIGN_OR_RETURN(std::string closed_by, core::JsonStringField(j, "closed_by", kWhat));
-  if (closed_by == "settle") {
-    job.closed_by = Closing::kSettle;
-  } else if (closed_by == "refund") {
-    job.closed_by = Closing::kRefund;
-  } else if (closed_by != "none") {
-    return core::Error::Corruption("stored job: unknown closed_by '" + closed_by + "'");
+core::Result<Job> Job::Decode(core::ByteView bytes) {
+  core::Reader r(bytes);
+  auto job = DecodeJob(r);
+  if (!job.ok()) {
+    return core::Error::Corruption("stored job record: " + job.error().message());
   }
   return job;
 }

@@ -1,9 +1,11 @@
 // The job record: everything the coordinator knows about one job, as kept in memory and stored
-// (one row per job; the store keeps a few fields as indexed columns and the whole record as
-// JSON, see store.h).
+// (one row per job; the store keeps a few fields as indexed columns and the whole record in a
+// compact binary form, see store.h).
 //
-// Contract: plain values; ToStoredJson/FromStoredJson round-trip every field (FromStoredJson
-// reports kCorruption naming the field for stored data that fails its checks). Thread-compatible.
+// Contract: plain values; Encode/Decode round-trip every field (the deterministic encoding of
+// core/encoding.h, versioned), and Decode reports stored data that fails its checks as
+// kCorruption. Binary rather than JSON because a job is written about five times in its life:
+// encoding it is a few microseconds, against tens for JSON. Thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -11,11 +13,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "coordinator/job_state.h"
 #include "core/address.h"
 #include "core/amount.h"
+#include "core/encoding.h"
 #include "core/hash.h"
 #include "core/keys.h"
 #include "protocol/job_messages.h"
@@ -81,8 +82,8 @@ struct Job {
   // Terminal and nothing left to do on the chain: the escrow is closed (or never existed).
   bool Finished() const;
 
-  nlohmann::json ToStoredJson() const;
-  static core::Result<Job> FromStoredJson(const nlohmann::json& json);
+  core::Bytes Encode() const;
+  static core::Result<Job> Decode(core::ByteView bytes);
   bool operator==(const Job&) const = default;
 };
 

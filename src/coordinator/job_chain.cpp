@@ -75,10 +75,11 @@ void JobService::ApplyChainTx(Entry& e, const protocol::TxEnvelope& tx, uint64_t
   Job& job = e.job;
   protocol::TxType type = tx.tx.type();
   if (type == protocol::TxType::kJobEscrow) {
+    // Kept in memory only: stored with the job's next write, and after a restart the
+    // reconciliation reads it back from the chain (GetEscrow). One write less per job.
     if (job.escrow.status == TxStatus::kCommitted) return;
     job.escrow.status = TxStatus::kCommitted;
     job.escrow.height = height;
-    changed = true;
     BroadcastClosing(e);  // a job that ended before its escrow committed
     return;
   }

@@ -250,7 +250,8 @@ void JobService::Retire(Entry& e) {
     idempotency_.erase(IdempotencyIndex(e.job.client, e.job.idempotency_key));
   }
   Remember(e.job);
-  live_.erase(e.job.job_id);  // e is gone
+  std::string id = e.job.job_id;
+  live_.erase(id);  // e is gone
 }
 
 void JobService::Remember(const Job& job) {

@@ -92,6 +92,12 @@ class PgConnection final : public sql::Connection {
     return rows;
   }
 
+  core::Result<core::Bytes> BlobFrom(const std::string& column) const override {
+    auto bytes = core::Base64Decode(column);
+    if (!bytes.ok()) return core::Error::Corruption("stored binary value is not base64");
+    return bytes;
+  }
+
   core::Status Begin() override {
     try {
       tx_ = std::make_unique<pqxx::work>(*conn_);
@@ -133,6 +139,9 @@ class PgConnection final : public sql::Connection {
         args[i] = storage[i].c_str();
       } else if (const auto* n = std::get_if<int64_t>(&params[i])) {
         storage[i] = std::to_string(*n);
+        args[i] = storage[i].c_str();
+      } else if (const auto* b = std::get_if<sql::Blob>(&params[i])) {
+        storage[i] = core::Base64Encode(b->bytes);
         args[i] = storage[i].c_str();
       }
     }

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "core/json_fields.h"
+#include "core/bytes.h"
 
 namespace aitbc::coordinator::sql {
 namespace {
@@ -68,10 +68,11 @@ core::Result<std::string> NotNull(const std::optional<std::string>& text, std::s
   return *text;
 }
 
-core::Result<Job> JobFromRow(const Row& row) {
+// jobs.data is the job's binary record (Job::Encode).
+core::Result<Job> JobFromRow(const Connection& conn, const Row& row) {
   AITBC_ASSIGN_OR_RETURN(std::string data, NotNull(row.at(0), "jobs.data"));
-  AITBC_ASSIGN_OR_RETURN(nlohmann::json json, core::ParseJsonObject(data, "stored job"));
-  return Job::FromStoredJson(json);
+  AITBC_ASSIGN_OR_RETURN(core::Bytes bytes, conn.BlobFrom(data));
+  return Job::Decode(bytes);
 }
 
 core::Result<ApiKeyRow> ApiKeyFromRow(const Row& row) {
@@ -96,15 +97,39 @@ core::Result<ApiKeyRow> ApiKeyFromRow(const Row& row) {
 }  // namespace
 
 SqlStore::SqlStore(std::string backend, std::unique_ptr<Connection> writer,
-                   std::unique_ptr<Connection> reader)
-    : backend_(std::move(backend)), writer_(std::move(writer)), reader_(std::move(reader)) {
+                   std::unique_ptr<Connection> reader, std::unique_ptr<Connection> maintenance,
+                   int64_t maintain_ms)
+    : backend_(std::move(backend)),
+      writer_(std::move(writer)),
+      reader_(std::move(reader)),
+      maintenance_(std::move(maintenance)),
+      maintain_ms_(maintain_ms) {
   committer_ = std::make_unique<GroupCommitter>(
       [this](const std::vector<const GroupCommitter::Group*>& groups) {
         return ApplyBatch(groups);
       });
+  if (maintenance_) maintainer_ = std::thread([this] { MaintainLoop(); });
 }
 
-SqlStore::~SqlStore() { committer_->Stop(); }
+SqlStore::~SqlStore() {
+  committer_->Stop();
+  {
+    std::lock_guard lock(maintain_mu_);
+    stopping_ = true;
+  }
+  maintain_cv_.notify_all();
+  if (maintainer_.joinable()) maintainer_.join();
+}
+
+void SqlStore::MaintainLoop() {
+  std::unique_lock lock(maintain_mu_);
+  while (!maintain_cv_.wait_for(lock, std::chrono::milliseconds(maintain_ms_),
+                                [this] { return stopping_; })) {
+    lock.unlock();
+    maintenance_->Maintain();
+    lock.lock();
+  }
+}
 
 core::Status SqlStore::CreateSchema(Connection& conn) {
   for (const char* statement : kSchema) AITBC_TRY(conn.Execute(statement));
@@ -141,7 +166,7 @@ core::Status SqlStore::Apply(const Mutation& mutation) {
               kUpsertJob, {Text(j.job_id), Int(j.seq), Text(j.client.ToString()),
                            Text(std::string(JobStateName(j.state))),
                            Value(int64_t{j.Finished() ? 0 : 1}), NullIfEmpty(j.idempotency_key),
-                           NullIfEmpty(j.receipt_id()), Text(j.ToStoredJson().dump())});
+                           NullIfEmpty(j.receipt_id()), Value(Blob{j.Encode()})});
         } else if constexpr (std::is_same_v<T, DeleteJob>) {
           return writer_->Exec(kDeleteJob, {Text(m.job_id)});
         } else if constexpr (std::is_same_v<T, PutMeta>) {
@@ -178,7 +203,7 @@ core::Result<std::vector<Job>> SqlStore::ReadJobs(const std::string& sql,
   std::vector<Job> jobs;
   jobs.reserve(rows.size());
   for (const Row& row : rows) {
-    AITBC_ASSIGN_OR_RETURN(Job job, JobFromRow(row));
+    AITBC_ASSIGN_OR_RETURN(Job job, JobFromRow(*reader_, row));
     jobs.push_back(std::move(job));
   }
   return jobs;

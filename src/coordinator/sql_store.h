@@ -4,10 +4,12 @@
 // indexes and INSERT ... ON CONFLICT ... DO UPDATE.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -16,7 +18,11 @@
 
 namespace aitbc::coordinator::sql {
 
-using Value = std::variant<std::nullptr_t, int64_t, std::string>;
+// Binary data: a BLOB in SQLite, base64 text in PostgreSQL (whose text protocol we use).
+struct Blob {
+  core::Bytes bytes;
+};
+using Value = std::variant<std::nullptr_t, int64_t, std::string, Blob>;
 using Row = std::vector<std::optional<std::string>>;
 
 // One database connection, used by one thread at a time (the owner locks).
@@ -31,13 +37,20 @@ class Connection {
   virtual core::Status Begin() = 0;
   virtual core::Status Commit() = 0;
   virtual void Rollback() = 0;
+  // The bytes of a column written as a Blob, from its value as Query returns it.
+  virtual core::Result<core::Bytes> BlobFrom(const std::string& column) const = 0;
+  // Background upkeep (SQLite: a passive WAL checkpoint), run periodically on a connection of
+  // its own so that commits never stall on it.
+  virtual void Maintain() {}
 };
 
 class SqlStore final : public Store {
  public:
   // `writer` is used only by the group-commit thread; `reader` serves reads under a mutex.
+  // `maintenance` (optional) gets Maintain() calls every maintain_ms on a thread of its own.
   SqlStore(std::string backend, std::unique_ptr<Connection> writer,
-           std::unique_ptr<Connection> reader);
+           std::unique_ptr<Connection> reader, std::unique_ptr<Connection> maintenance = nullptr,
+           int64_t maintain_ms = 200);
   ~SqlStore() override;
 
   // Creates the tables and indexes (idempotent).
@@ -66,10 +79,18 @@ class SqlStore final : public Store {
   core::Result<std::vector<Row>> Read(const std::string& sql, const std::vector<Value>& params);
   core::Result<std::vector<Job>> ReadJobs(const std::string& sql, const std::vector<Value>& params);
 
+  void MaintainLoop();
+
   std::string backend_;
   std::unique_ptr<Connection> writer_;
   std::mutex read_mu_;
   std::unique_ptr<Connection> reader_;
+  std::unique_ptr<Connection> maintenance_;
+  int64_t maintain_ms_;
+  std::mutex maintain_mu_;
+  std::condition_variable maintain_cv_;
+  bool stopping_ = false;
+  std::thread maintainer_;
   std::unique_ptr<GroupCommitter> committer_;  // last: stopped first
 };
 

@@ -18,7 +18,8 @@ class SqliteConnection final : public sql::Connection {
   }
 
   static core::Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
-                                                              bool full_sync) {
+                                                              bool full_sync,
+                                                              bool auto_checkpoint = true) {
     auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection());
     int rc =
         sqlite3_open_v2(path.c_str(), &conn->db_,
@@ -30,6 +31,9 @@ class SqliteConnection final : public sql::Connection {
     sqlite3_busy_timeout(conn->db_, 10'000);
     AITBC_TRY(conn->Execute("PRAGMA journal_mode=WAL"));
     AITBC_TRY(conn->Execute(full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+    // The writer leaves checkpoints to the maintenance connection (Maintain), so that a commit
+    // never waits for the WAL to be copied into the database file.
+    if (!auto_checkpoint) AITBC_TRY(conn->Execute("PRAGMA wal_autocheckpoint=0"));
     return conn;
   }
 
@@ -62,15 +66,31 @@ class SqliteConnection final : public sql::Connection {
       sql::Row row(static_cast<size_t>(columns));
       for (int i = 0; i < columns; ++i) {
         if (sqlite3_column_type(stmt, i) == SQLITE_NULL) continue;
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+        const char* data = sqlite3_column_type(stmt, i) == SQLITE_BLOB
+                               ? static_cast<const char*>(sqlite3_column_blob(stmt, i))
+                               : reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
         row[static_cast<size_t>(i)] =
-            std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
+            std::string(data, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
       }
       rows.push_back(std::move(row));
     }
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE) return ErrorFor(rc, sqlite3_errmsg(db_), sql);
     return rows;
+  }
+
+  core::Result<core::Bytes> BlobFrom(const std::string& column) const override {
+    return core::Bytes(column.begin(), column.end());
+  }
+
+  void Maintain() override {
+    int log = 0, checkpointed = 0;
+    int rc =
+        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &checkpointed);
+    // Once everything was copied, restart the WAL from its beginning (it stops growing).
+    if (rc == SQLITE_OK && log > 0 && log == checkpointed) {
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
   }
 
   core::Status Begin() override { return Execute("BEGIN IMMEDIATE"); }
@@ -111,6 +131,9 @@ class SqliteConnection final : public sql::Connection {
               return sqlite3_bind_null(stmt, index);
             } else if constexpr (std::is_same_v<T, int64_t>) {
               return sqlite3_bind_int64(stmt, index, v);
+            } else if constexpr (std::is_same_v<T, sql::Blob>) {
+              return sqlite3_bind_blob(stmt, index, v.bytes.data(),
+                                       static_cast<int>(v.bytes.size()), SQLITE_TRANSIENT);
             } else {
               return sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()),
                                        SQLITE_TRANSIENT);
@@ -134,11 +157,13 @@ core::Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   if (!core::FileExists(dir)) {
     return core::Error::NotFound("database directory " + dir + " does not exist");
   }
-  AITBC_ASSIGN_OR_RETURN(auto writer, SqliteConnection::Open(path, options.sqlite_full_sync));
+  AITBC_ASSIGN_OR_RETURN(auto writer, SqliteConnection::Open(path, options.sqlite_full_sync,
+                                                             /*auto_checkpoint=*/false));
   AITBC_TRY(sql::SqlStore::CreateSchema(*writer));
   AITBC_ASSIGN_OR_RETURN(auto reader, SqliteConnection::Open(path, options.sqlite_full_sync));
-  return std::unique_ptr<Store>(
-      std::make_unique<sql::SqlStore>("sqlite", std::move(writer), std::move(reader)));
+  AITBC_ASSIGN_OR_RETURN(auto checkpointer, SqliteConnection::Open(path, options.sqlite_full_sync));
+  return std::unique_ptr<Store>(std::make_unique<sql::SqlStore>(
+      "sqlite", std::move(writer), std::move(reader), std::move(checkpointer)));
 }
 
 }  // namespace aitbc::coordinator

@@ -156,7 +156,10 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-double Round(double v, double unit = 0.01) { return std::round(v / unit) * unit; }
+double Round(double v, double unit = 0.01) {
+  double per_unit = std::round(1.0 / unit);  // 100 for 0.01: divide, so 2.53 prints as 2.53
+  return std::round(v * per_unit) / per_unit;
+}
 
 // This process's user + system CPU seconds (the load generator and the simulated miners).
 double SelfCpuSeconds() {
@@ -180,7 +183,7 @@ int main(int argc, char** argv) {
   std::string node_bin = bin_dir + "/aitbc-node";
   std::string coordinator_bin = bin_dir + "/aitbc-coordinator";
   int jobs = 5000;
-  int concurrency = 256;
+  int concurrency = 8;
   int miners = 4;
   uint32_t slots = 64;
   int clients = 4;

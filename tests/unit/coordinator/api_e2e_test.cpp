@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster.h"
+#include "core/file_util.h"
 #include "core/random.h"
 #include "protocol/job_messages.h"
 #include "protocol/json_codec.h"
@@ -418,6 +419,12 @@ TEST_F(ApiTest, ConflictsAre409AndARepeatedCompletionIsIdempotent) {
   ASSERT_EQ(r2.status, 201);
   std::string id2 = r2.body["job_id"];
   WaitStatus(client, id2, "running");
+  // Another miner may not report on it.
+  HttpResult other = AsMiner(8, Method::kPost, "/v1/jobs/" + id2 + "/complete",
+                             CompletionBody(8, id2, 20'000, "not yours"));
+  EXPECT_EQ(other.status, 403) << other.body.dump();
+  EXPECT_TRUE(Contains(Message(other), "is not assigned to miner")) << Message(other);
+  EXPECT_EQ(AsMiner(8, Method::kPost, "/v1/jobs/" + id2 + "/fail", {{"reason", "x"}}).status, 403);
   ASSERT_EQ(c().Call(Method::kPost, "/v1/jobs/" + id2 + "/cancel", client.api_key).status, 200);
   HttpResult late = AsMiner(7, Method::kPost, "/v1/jobs/" + id2 + "/complete",
                             CompletionBody(7, id2, 20'000, "too late"));
@@ -717,6 +724,9 @@ TEST(LimitsTest, RateLimitsAnswer429WithRetryAfterAndSimMinersAreRefused) {
   refused.Stop();
   accepted.Stop();
   loop.Stop();
+  // SIGTERM: a clean exit, and the ready file is gone.
+  EXPECT_EQ(c.StopCoordinator(), 0);
+  EXPECT_FALSE(core::FileExists(c.coordinator_dir + "/ready.json"));
 }
 
 }  // namespace

@@ -173,9 +173,7 @@ void Cluster::KillCoordinator() {
   if (coordinator_) coordinator_->Kill();
 }
 
-void Cluster::StopCoordinator() {
-  if (coordinator_) coordinator_->Stop(10'000);
-}
+int Cluster::StopCoordinator() { return coordinator_ ? coordinator_->Stop(10'000) : -1; }
 
 HttpResult Cluster::Raw(net::ClientRequest request) {
   HttpResult out;

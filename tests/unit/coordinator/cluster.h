@@ -63,7 +63,7 @@ class Cluster {
   // The coordinator process (restartable).
   core::Status StartCoordinator(std::vector<std::string> extra_flags = {});
   void KillCoordinator();  // SIGKILL
-  void StopCoordinator();  // SIGTERM
+  int StopCoordinator();   // SIGTERM; the exit status
 
   HttpResult Call(net::Method method, const std::string& target, const std::string& api_key,
                   const nlohmann::json& body = nullptr, net::Headers headers = {},

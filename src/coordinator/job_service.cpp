@@ -10,7 +10,12 @@
 namespace aitbc::coordinator {
 namespace {
 
+// Finished jobs kept in memory for fast reads: at most this many, and this many bytes of
+// prompts and results (a result may be up to 1 MiB).
 constexpr size_t kRecentJobs = 10'000;
+constexpr size_t kRecentBytes = 64 << 20;
+
+size_t TextBytes(const Job& job) { return job.spec.prompt.size() + job.result.size(); }
 // Beyond this many missed blocks the follower jumps to the tip; reconciliation through
 // GetEscrow covers every unfinished job anyway.
 constexpr uint64_t kMaxCatchUpBlocks = 10'000;
@@ -255,11 +260,15 @@ void JobService::Retire(Entry& e) {
 }
 
 void JobService::Remember(const Job& job) {
-  if (recent_.emplace(job.job_id, job).second) recent_order_.push_back(job.job_id);
-  while (recent_order_.size() > kRecentJobs) {
+  if (recent_.emplace(job.job_id, job).second) {
+    recent_order_.push_back(job.job_id);
+    recent_bytes_ += TextBytes(job);
+  }
+  while (recent_order_.size() > kRecentJobs || recent_bytes_ > kRecentBytes) {
     auto it = recent_.find(recent_order_.front());
     if (it != recent_.end()) {
       if (it->second.state == JobState::kCompleted) receipts_.erase(it->second.receipt_id());
+      recent_bytes_ -= std::min(recent_bytes_, TextBytes(it->second));
       recent_.erase(it);
     }
     recent_order_.pop_front();
@@ -429,7 +438,16 @@ void JobService::Submit(const Caller& caller, SubmitRequest request, JobDone don
   // Write-ahead: the signed escrow is durable before the node sees it.
   Persist(e, {}, [this, &e](core::Status status) {
     if (!status.ok()) {
+      // Not stored, never acknowledged: forget it (after OnWritten is done with the entry).
       FinishSubmission(e, status.error().WithContext("storing the job"));
+      d_.loop->Post([this, id = e.job.job_id, alive = std::weak_ptr(alive_)] {
+        if (alive.expired()) return;
+        std::lock_guard lock(mu_);
+        auto it = live_.find(id);
+        if (it == live_.end() || !it->second->submitting) return;
+        ForgetSubmission(it->second->job);
+        live_.erase(it);
+      });
       return;
     }
     broadcaster_->Broadcast(e.job.escrow.bytes,
@@ -495,12 +513,7 @@ void JobService::OnEscrowBroadcast(Entry& e, core::Result<core::Hash256> result)
   }
   // Never acknowledged: remove the job, durably, before answering.
   std::string id = job.job_id;
-  if (!job.idempotency_key.empty()) {
-    idempotency_.erase(IdempotencyIndex(job.client, job.idempotency_key));
-  }
-  size_t pending = static_cast<size_t>(JobState::kPending);
-  if (state_counts_[pending] > 0) --state_counts_[pending];
-  counters_->jobs[pending]->Set(static_cast<double>(state_counts_[pending]));
+  ForgetSubmission(job);
   auto node = live_.extract(id);
   std::shared_ptr<Entry> gone(std::move(node.mapped()));
   std::weak_ptr<bool> alive = alive_;
@@ -512,6 +525,15 @@ void JobService::OnEscrowBroadcast(Entry& e, core::Result<core::Hash256> result)
       FinishSubmission(*gone, answer);
     });
   });
+}
+
+void JobService::ForgetSubmission(const Job& job) {
+  if (!job.idempotency_key.empty()) {
+    idempotency_.erase(IdempotencyIndex(job.client, job.idempotency_key));
+  }
+  size_t pending = static_cast<size_t>(JobState::kPending);
+  if (state_counts_[pending] > 0) --state_counts_[pending];
+  counters_->jobs[pending]->Set(static_cast<double>(state_counts_[pending]));
 }
 
 void JobService::FinishSubmission(Entry& e, core::Result<Job> answer) {

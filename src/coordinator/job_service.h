@@ -147,6 +147,8 @@ class JobService {
   core::Status CheckServable(const protocol::JobSpec& spec, core::Amount max_price);
   void OnEscrowBroadcast(Entry& e, core::Result<core::Hash256> result);
   void FinishSubmission(Entry& e, core::Result<Job> answer);
+  // A submission that was never acknowledged: its idempotency key and count go.
+  void ForgetSubmission(const Job& job);
 
   // Scheduling and miners.
   // Queues the job; the queue timeout runs from now when new_deadline (or the first time).
@@ -187,6 +189,7 @@ class JobService {
   // Finished jobs kept for fast reads (bounded, oldest evicted).
   std::unordered_map<std::string, Job> recent_;
   std::deque<std::string> recent_order_;
+  size_t recent_bytes_ = 0;
   std::unordered_map<std::string, std::string> idempotency_;  // client|key -> job id (live)
   std::unordered_map<std::string, std::string> receipts_;     // receipt id -> job id (live)
   JobQueue queue_;

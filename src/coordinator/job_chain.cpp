@@ -39,8 +39,16 @@ void JobService::BroadcastClosing(Entry& e) {
       e.job.closing.bytes, [this, alive, id = e.job.job_id](core::Result<core::Hash256> result) {
         if (alive.expired() || result.ok()) return;
         std::lock_guard lock(mu_);
-        // Retried by the chain sweep (after reconciling with GetEscrow).
-        spdlog::debug("job {}: closing broadcast failed: {}", id, result.error().ToString());
+        // Retried by the chain sweep (after reconciling with GetEscrow). Expected while the
+        // node is unreachable or does not know the escrow yet; anything else is a warning.
+        core::ErrorCode code = result.error().code();
+        if (code == core::ErrorCode::kUnavailable || code == core::ErrorCode::kTimeout ||
+            code == core::ErrorCode::kResourceExhausted || code == core::ErrorCode::kNotFound) {
+          spdlog::debug("job {}: closing broadcast failed: {}", id, result.error().ToString());
+        } else {
+          spdlog::warn("job {}: the node refused its closing transaction: {}", id,
+                       result.error().ToString());
+        }
         if (Entry* e = FindLive(id)) e->closing_sent = false;
       });
 }

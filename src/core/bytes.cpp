@@ -106,8 +106,8 @@ Result<Bytes> Base64Decode(std::string_view text) {
                                       std::to_string(i + k));
       }
     }
-    uint32_t group = (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) |
-                     uint32_t(v[3]);
+    uint32_t group =
+        (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
     // Canonical form: the bits dropped by padding must be zero.
     if ((padding == 1 && (group & 0xff) != 0) || (padding == 2 && (group & 0xffff) != 0)) {
       return Error::InvalidArgument("non-canonical base64 padding bits");

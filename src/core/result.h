@@ -42,9 +42,15 @@ class Error {
  public:
   Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
-  static Error InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
-  static Error Unauthenticated(std::string m) { return {ErrorCode::kUnauthenticated, std::move(m)}; }
-  static Error PermissionDenied(std::string m) { return {ErrorCode::kPermissionDenied, std::move(m)}; }
+  static Error InvalidArgument(std::string m) {
+    return {ErrorCode::kInvalidArgument, std::move(m)};
+  }
+  static Error Unauthenticated(std::string m) {
+    return {ErrorCode::kUnauthenticated, std::move(m)};
+  }
+  static Error PermissionDenied(std::string m) {
+    return {ErrorCode::kPermissionDenied, std::move(m)};
+  }
   static Error NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
   static Error AlreadyExists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
   static Error FailedPrecondition(std::string m) {
@@ -53,7 +59,9 @@ class Error {
   static Error InsufficientFunds(std::string m) {
     return {ErrorCode::kInsufficientFunds, std::move(m)};
   }
-  static Error PayloadTooLarge(std::string m) { return {ErrorCode::kPayloadTooLarge, std::move(m)}; }
+  static Error PayloadTooLarge(std::string m) {
+    return {ErrorCode::kPayloadTooLarge, std::move(m)};
+  }
   static Error ResourceExhausted(std::string m) {
     return {ErrorCode::kResourceExhausted, std::move(m)};
   }
@@ -81,7 +89,7 @@ class Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
   Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const { return data_.index() == 0; }
@@ -143,12 +151,12 @@ inline Status Ok() { return {}; }
 }  // namespace aitbc::core
 
 // Propagates an error Result from the enclosing function: AITBC_TRY(WriteFile(path, data));
-#define AITBC_TRY(expr)                                       \
-  do {                                                        \
-    auto&& aitbc_try_result_ = (expr);                        \
-    if (!aitbc_try_result_.ok()) {                            \
-      return std::move(aitbc_try_result_).error();            \
-    }                                                         \
+#define AITBC_TRY(expr)                            \
+  do {                                             \
+    auto&& aitbc_try_result_ = (expr);             \
+    if (!aitbc_try_result_.ok()) {                 \
+      return std::move(aitbc_try_result_).error(); \
+    }                                              \
   } while (false)
 
 #define AITBC_CONCAT_INNER_(a, b) a##b

@@ -20,8 +20,13 @@ TEST(HexTest, RejectsOddLengthAndJunk) {
 
 TEST(Base64Test, Rfc4648Vectors) {
   const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},     {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(AsBytes(plain)), encoded);
@@ -32,11 +37,11 @@ TEST(Base64Test, Rfc4648Vectors) {
 }
 
 TEST(Base64Test, RejectsMalformed) {
-  EXPECT_FALSE(Base64Decode("Zg=").ok());      // length
-  EXPECT_FALSE(Base64Decode("Z===").ok());     // too much padding
-  EXPECT_FALSE(Base64Decode("Zg=a").ok());     // padding in the middle
+  EXPECT_FALSE(Base64Decode("Zg=").ok());   // length
+  EXPECT_FALSE(Base64Decode("Z===").ok());  // too much padding
+  EXPECT_FALSE(Base64Decode("Zg=a").ok());  // padding in the middle
   EXPECT_FALSE(Base64Decode("Zm9v Zg==").ok());
-  EXPECT_FALSE(Base64Decode("Zh==").ok());     // non-canonical trailing bits
+  EXPECT_FALSE(Base64Decode("Zh==").ok());  // non-canonical trailing bits
   EXPECT_FALSE(Base64Decode("Zm9*").ok());
 }
 

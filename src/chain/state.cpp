@@ -94,6 +94,7 @@ core::Bytes Escrow::Encode() const {
   w.Fixed(client.view());
   w.Fixed(coordinator.view());
   w.U64(amount.micro());
+  w.U64(fee.micro());
   w.U64(expiry_height);
   w.U8(static_cast<uint8_t>(status));
   w.U64(created_height);
@@ -112,6 +113,7 @@ core::Result<Escrow> Escrow::Decode(core::ByteView bytes) {
   AITBC_ASSIGN_OR_RETURN(e.client, ReadAddress(r));
   AITBC_ASSIGN_OR_RETURN(e.coordinator, ReadAddress(r));
   AITBC_ASSIGN_OR_RETURN(e.amount, ReadAmount(r));
+  AITBC_ASSIGN_OR_RETURN(e.fee, ReadAmount(r));
   AITBC_ASSIGN_OR_RETURN(e.expiry_height, r.U64());
   AITBC_ASSIGN_OR_RETURN(uint8_t status, r.U8());
   if (status < static_cast<uint8_t>(EscrowStatus::kOpen) ||

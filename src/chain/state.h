@@ -43,6 +43,8 @@ struct Escrow {
   core::Address client;
   core::Address coordinator;
   core::Amount amount;
+  // The fee its job_escrow transaction paid: the coordinator's refund pays it back (rebate).
+  core::Amount fee;
   uint64_t expiry_height = 0;
   EscrowStatus status = EscrowStatus::kOpen;
   uint64_t created_height = 0;

@@ -2,6 +2,8 @@
 #include "chain/tx_rules.h"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include "chain/tx_write_set.h"
 
@@ -29,18 +31,21 @@ struct TxContext {
 std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 // Takes amount + fee from the sender's balance and, for nonce-using types, advances its nonce.
-core::Status ChargeSender(TxContext& c, core::Amount amount) {
+// `what` names the amount in the error message ("amount", "rebate").
+core::Status ChargeSender(TxContext& c, core::Amount amount, std::string_view what = "amount") {
   auto total = amount.Add(c.tx.fee);
   if (!total.ok()) {
-    return core::Error::InvalidArgument("amount " + amount.ToString() + " + fee " +
+    return core::Error::InvalidArgument(std::string(what) + " " + amount.ToString() + " + fee " +
                                         c.tx.fee.ToString() + " overflows");
   }
   AITBC_ASSIGN_OR_RETURN(Account account, c.writes.LoadAccount(c.sender));
   if (account.balance < *total) {
+    core::Amount shortfall = total->Sub(account.balance).value();  // balance < total
     return core::Error::InsufficientFunds("balance of " + c.sender.ToString() + " is " +
                                           account.balance.ToString() + ", the transaction needs " +
-                                          total->ToString() + " (amount " + amount.ToString() +
-                                          " + fee " + c.tx.fee.ToString() + ")");
+                                          total->ToString() + " (" + std::string(what) + " " +
+                                          amount.ToString() + " + fee " + c.tx.fee.ToString() +
+                                          "): short by " + shortfall.ToString());
   }
   account.balance = account.balance.Sub(*total).value();  // checked just above
   if (c.tx.uses_nonce()) {
@@ -100,6 +105,7 @@ core::Status Apply(TxContext& c, const JobEscrow& e) {
   escrow.client = c.sender;
   escrow.coordinator = e.coordinator;
   escrow.amount = e.amount;
+  escrow.fee = c.tx.fee;
   escrow.expiry_height = e.expiry_height;
   escrow.status = EscrowStatus::kOpen;
   escrow.created_height = c.block.height;
@@ -152,8 +158,13 @@ core::Status Apply(TxContext& c, const JobRefund& r) {
           std::to_string(escrow.expiry_height) + " (now " + std::to_string(c.block.height) + ")");
     }
   }
-  AITBC_TRY(ChargeSender(c, core::Amount()));
+  // The coordinator's refund also pays the client back its escrow transaction's fee, from the
+  // coordinator's balance: a job that failed costs the client nothing. A client refunding itself
+  // after the expiry gets no rebate (and escrowing stays a cost, so escrow spam is not free).
+  core::Amount rebate = c.sender == escrow.coordinator ? escrow.fee : core::Amount();
+  AITBC_TRY(ChargeSender(c, rebate, "rebate"));
   AITBC_TRY(c.writes.Credit(escrow.client, escrow.amount, "the refund"));
+  AITBC_TRY(c.writes.Credit(escrow.client, rebate, "the escrow fee's rebate"));
   Close(c, escrow, EscrowStatus::kRefunded);
   return core::Ok();
 }

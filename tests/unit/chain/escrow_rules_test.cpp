@@ -29,6 +29,7 @@ TEST_F(EscrowRulesTest, EscrowLocksTheClientsFunds) {
   EXPECT_EQ(escrow->client, AddressOf(alice_));
   EXPECT_EQ(escrow->coordinator, AddressOf(coordinator_));
   EXPECT_EQ(escrow->amount, Coins(2));
+  EXPECT_EQ(escrow->fee, min_fee());
   EXPECT_EQ(escrow->status, EscrowStatus::kOpen);
   EXPECT_EQ(escrow->created_height, 1u);
   EXPECT_EQ(escrow->expiry_height, 50u);
@@ -36,6 +37,14 @@ TEST_F(EscrowRulesTest, EscrowLocksTheClientsFunds) {
   EXPECT_TRUE(escrow->closing_tx.IsZero());
   EXPECT_EQ(Meta().supply.escrowed, Coins(2));
   ExpectSupplyIntact();
+}
+
+TEST_F(EscrowRulesTest, TheEscrowRecordsTheFeeItsTransactionPaid) {
+  auto tx = Sign(alice_, 0,
+                 protocol::JobEscrow{"job-1", Coins(1), AddressOf(coordinator_), Height() + 50},
+                 Micro(7'777));
+  ASSERT_TRUE(Submit(tx).ok());
+  EXPECT_EQ(EscrowOf("job-1")->fee, Micro(7'777));
 }
 
 TEST_F(EscrowRulesTest, SameEscrowTransactionTwiceIsAlreadyExists) {
@@ -100,6 +109,17 @@ TEST_F(EscrowRulesTest, SettlementPaysTheMinerAndReturnsTheRest) {
   EXPECT_EQ(escrow->miner, AddressOf(miner_));
   EXPECT_EQ(escrow->result_hash, protocol::ResultHash("the answer to job-1"));
   EXPECT_EQ(Meta().supply.escrowed, core::Amount());
+  ExpectSupplyIntact();
+}
+
+TEST_F(EscrowRulesTest, SettlementPaysNoRebate) {
+  // The client got the job: it paid the miner's amount plus its escrow's network fee.
+  core::Amount alice_before = BalanceOf(alice_);
+  core::Amount coordinator_before = BalanceOf(coordinator_);
+  OpenJob("job-1", Coins(1));
+  ASSERT_TRUE(Submit(SettleTx("job-1", AddressOf(alice_), kExampleCost)).ok());
+  EXPECT_EQ(BalanceOf(alice_), alice_before.Sub(kExampleCost).value().Sub(min_fee()).value());
+  EXPECT_EQ(BalanceOf(coordinator_), coordinator_before.Sub(min_fee()).value());
   ExpectSupplyIntact();
 }
 
@@ -225,12 +245,58 @@ TEST_F(EscrowRulesTest, CoordinatorMayRefundAtAnyTime) {
   OpenJob("job-1", Coins(3));
   auto tx = RefundTx(coordinator_, "job-1");
   ASSERT_TRUE(Submit(tx).ok());
-  EXPECT_EQ(BalanceOf(alice_), before.Sub(min_fee()).value());
+  EXPECT_EQ(BalanceOf(alice_), before);  // amount and escrow fee back: the job cost nothing
   auto escrow = EscrowOf("job-1");
   EXPECT_EQ(escrow->status, EscrowStatus::kRefunded);
   EXPECT_EQ(escrow->closed_height, 2u);
   EXPECT_EQ(escrow->closing_tx, protocol::TxEnvelope::FromTx(tx).hash);
   EXPECT_EQ(escrow->amount_paid, core::Amount());
+  ExpectSupplyIntact();
+}
+
+TEST_F(EscrowRulesTest, CoordinatorRefundRebatesTheEscrowFeeFromItsOwnBalance) {
+  core::Amount alice_before = BalanceOf(alice_);
+  core::Amount coordinator_before = BalanceOf(coordinator_);
+  core::Amount escrow_fee = Micro(5'000);  // above the minimum: the rebate is what was paid
+  ASSERT_TRUE(
+      Submit(Sign(alice_, 0,
+                  protocol::JobEscrow{"job-1", Coins(2), AddressOf(coordinator_), Height() + 50},
+                  escrow_fee))
+          .ok());
+  core::Amount proposer_before = BalanceOf(proposer_);
+  ASSERT_TRUE(Submit(RefundTx(coordinator_, "job-1")).ok());
+  EXPECT_EQ(BalanceOf(alice_), alice_before);
+  // The coordinator paid its refund's fee (to the proposer) and the rebate (to the client).
+  EXPECT_EQ(BalanceOf(coordinator_),
+            coordinator_before.Sub(min_fee()).value().Sub(escrow_fee).value());
+  EXPECT_EQ(BalanceOf(proposer_), proposer_before.Add(min_fee()).value());
+  ExpectSupplyIntact();
+}
+
+TEST_F(EscrowRulesTest, CoordinatorThatCannotCoverTheRebateIsInsufficientFunds) {
+  // The stranger (10 AITBC) coordinates a job whose escrow paid a 20 AITBC fee.
+  ASSERT_TRUE(
+      Submit(Sign(alice_, 0,
+                  protocol::JobEscrow{"job-1", Coins(2), AddressOf(stranger_), Height() + 50},
+                  Coins(20)))
+          .ok());
+  ChainMeta meta_before = Meta();
+  core::Amount alice_before = BalanceOf(alice_);
+  Account stranger_before = AccountOf(AddressOf(stranger_));
+  EXPECT_CHAIN_ERROR(
+      Submit(RefundTx(stranger_, "job-1")), kInsufficientFunds,
+      "balance of " + AddressOf(stranger_).ToString() +
+          " is 10 AITBC, the transaction needs 20.001 AITBC (rebate 20 AITBC + fee 0.001 AITBC): "
+          "short by 10.001 AITBC");
+  // Nothing changed: the escrow is still open and the balances are the same.
+  EXPECT_EQ(Meta(), meta_before);
+  EXPECT_EQ(EscrowOf("job-1")->status, EscrowStatus::kOpen);
+  EXPECT_EQ(BalanceOf(alice_), alice_before);
+  EXPECT_EQ(AccountOf(AddressOf(stranger_)), stranger_before);
+  // Once funded, the same refund goes through and restores the client exactly.
+  ASSERT_TRUE(Submit(TransferTx(bob_, AddressOf(stranger_), Coins(11))).ok());
+  ASSERT_TRUE(Submit(RefundTx(stranger_, "job-1")).ok());
+  EXPECT_EQ(BalanceOf(alice_), alice_before.Add(Coins(22)).value());
   ExpectSupplyIntact();
 }
 
@@ -245,8 +311,11 @@ TEST_F(EscrowRulesTest, ClientMayRefundFromTheExpiryHeight) {
   ASSERT_TRUE(Submit(EscrowTx(alice_, "job-1", Coins(1), 5)).ok());
   AdvanceTo(4);  // the next block is 5, the expiry height
   core::Amount before = BalanceOf(alice_);
+  core::Amount coordinator_before = BalanceOf(coordinator_);
   ASSERT_TRUE(Submit(RefundTx(alice_, "job-1")).ok());
+  // The escrow amount only, less the refund's own fee: no rebate of the escrow's fee.
   EXPECT_EQ(BalanceOf(alice_), before.Add(Coins(1)).value().Sub(min_fee()).value());
+  EXPECT_EQ(BalanceOf(coordinator_), coordinator_before);
   EXPECT_EQ(EscrowOf("job-1")->status, EscrowStatus::kRefunded);
   ExpectSupplyIntact();
 }
@@ -281,7 +350,7 @@ TEST_F(EscrowRulesTest, AnAccountEmptiedIntoAnEscrowDisappearsAndComesBack) {
   ASSERT_TRUE(Submit(EscrowTx(stranger_, "job-1", all)).ok());
   EXPECT_FALSE(state_.GetAccount(AddressOf(stranger_)).value().has_value());
   ASSERT_TRUE(Submit(RefundTx(coordinator_, "job-1")).ok());
-  EXPECT_EQ(BalanceOf(stranger_), all);
+  EXPECT_EQ(BalanceOf(stranger_), Coins(10));  // the amount and the rebated fee
   ExpectSupplyIntact();
 }
 

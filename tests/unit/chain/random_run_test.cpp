@@ -1,5 +1,6 @@
 // A long deterministic random run: thousands of transactions of every type, valid and not,
-// in 300 blocks. After every block the supply is intact and the incremental LtHash equals the
+// in 300 blocks, on a chain with a minimum fee (so escrows pay fees and coordinators' refunds
+// pay rebates). After every block the supply is intact and the incremental LtHash equals the
 // recomputed one; replaying the blocks on a fresh state gives the same hash at every height.
 #include <iostream>
 #include <map>
@@ -36,7 +37,7 @@ class RandomRun {
           {address, Coins(100 * static_cast<uint64_t>(i)), Coins(i == 1 ? 50 : 0)});
     }
     g.validators = {KeyFromByte(1).public_key()};
-    g.params.min_fee = Micro(100);
+    g.params.min_fee = Micro(100);  // nonzero: fees and rebates move tokens in every block
     g.params.unbonding_delay_blocks = 4;
     g.params.max_escrow_blocks = 60;
     g.params.max_block_txs = 12;  // below kMaxTxsPerBlock, so some are deferred
@@ -165,6 +166,7 @@ TEST(RandomRunTest, InvariantsHoldAfterEveryBlockAndReplayIsDeterministic) {
   size_t candidates_total = 0;
   size_t rejected_total = 0;
   size_t deferred_total = 0;
+  size_t rebated_refunds = 0;  // refunds by the coordinator, which pay the escrow fee back
   uint64_t time = testing::kGenesisTimeMs;
 
   for (int b = 0; b < kBlocks; ++b) {
@@ -188,6 +190,14 @@ TEST(RandomRunTest, InvariantsHoldAfterEveryBlockAndReplayIsDeterministic) {
     ASSERT_EQ(applied->state_hash, built->block.header.state_hash);
     ASSERT_EQ(applied->delta.meta, built->delta.meta);
     run.state_.Apply(applied->delta);
+    for (const auto& tx : built->block.txs) {
+      const auto* refund = std::get_if<protocol::JobRefund>(&tx.tx.payload);
+      if (refund == nullptr) continue;
+      auto escrow = run.state_.GetEscrow(refund->job_id).value();
+      ASSERT_TRUE(escrow.has_value());
+      ASSERT_GE(escrow->fee, run.machine_.genesis().params.min_fee);
+      if (tx.tx.sender_address() == escrow->coordinator) ++rebated_refunds;
+    }
 
     ChainMeta after = run.state_.GetMeta().value();
     ASSERT_EQ(after.height, meta.height + 1);
@@ -208,6 +218,7 @@ TEST(RandomRunTest, InvariantsHoldAfterEveryBlockAndReplayIsDeterministic) {
   EXPECT_GE(candidates_total, 3'000u);
   EXPECT_GE(rejected_total, 300u);
   EXPECT_GE(deferred_total, 10u);
+  EXPECT_GE(rebated_refunds, 10u);
   std::cout << candidates_total << " candidates, " << rejected_total << " rejected, "
             << deferred_total << " deferred\n";
 

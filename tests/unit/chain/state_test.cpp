@@ -25,6 +25,7 @@ Escrow SettledEscrow() {
   e.client = Addr(1);
   e.coordinator = Addr(2);
   e.amount = Coins(3);
+  e.fee = Micro(1'000);
   e.expiry_height = 90;
   e.status = EscrowStatus::kSettled;
   e.created_height = 7;
@@ -65,6 +66,15 @@ TEST(EscrowTest, EncodingRoundTrips) {
   Escrow open;
   open.job_id = "j";
   EXPECT_EQ(Escrow::Decode(open.Encode()).value(), open);
+}
+
+TEST(EscrowTest, TheFeeIsEncodedAndHashed) {
+  Escrow a = SettledEscrow();
+  Escrow b = a;
+  b.fee = Micro(1'001);
+  EXPECT_NE(a.Encode(), b.Encode());
+  EXPECT_NE(EscrowElement(a), EscrowElement(b));
+  EXPECT_EQ(Escrow::Decode(b.Encode()).value().fee, Micro(1'001));
 }
 
 TEST(EscrowTest, DecodeRejectsTrailingBytesAndUnknownStatus) {

@@ -96,6 +96,9 @@ core::Result<EscrowInfo> ParseEscrow(const json& r) {
   AITBC_ASSIGN_OR_RETURN(e.client, AddressField(r, "client"));
   AITBC_ASSIGN_OR_RETURN(e.coordinator, AddressField(r, "coordinator"));
   AITBC_ASSIGN_OR_RETURN(e.amount, AmountField(r, "amount"));
+  if (r.contains("fee")) {  // absent from nodes built before escrows recorded their fee
+    AITBC_ASSIGN_OR_RETURN(e.fee, AmountField(r, "fee"));
+  }
   AITBC_ASSIGN_OR_RETURN(e.expiry_height, protocol::GetU64(r, "expiry_height"));
   AITBC_ASSIGN_OR_RETURN(e.status, protocol::GetString(r, "status"));
   AITBC_ASSIGN_OR_RETURN(e.created_height, protocol::GetU64(r, "created_height"));

@@ -48,6 +48,7 @@ struct EscrowInfo {
   core::Address client;
   core::Address coordinator;
   core::Amount amount;
+  core::Amount fee;  // paid by the job_escrow; a coordinator's refund rebates it (0 from old nodes)
   uint64_t expiry_height = 0;
   std::string status;  // "open", "settled", "refunded"
   uint64_t created_height = 0;

@@ -231,6 +231,7 @@ json EscrowToJson(const chain::Escrow& e) {
           {"client", e.client.ToString()},
           {"coordinator", e.coordinator.ToString()},
           {"amount", AmountToJson(e.amount)},
+          {"fee", AmountToJson(e.fee)},
           {"expiry_height", e.expiry_height},
           {"status", chain::EscrowStatusName(e.status)},
           {"created_height", e.created_height},

@@ -99,6 +99,7 @@ TEST_F(ChainClientTest, EscrowLookups) {
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->status, "open");
   EXPECT_EQ((*found)->amount.micro(), 5000u);
+  EXPECT_EQ((*found)->fee.micro(), testing::kMinFee);
   EXPECT_EQ((*found)->client, AddressOf(Key(2)));
   EXPECT_EQ((*found)->coordinator, AddressOf(Key(3)));
   // A second escrow for the job is rejected with the chain's error (not a duplicate).

@@ -1,6 +1,8 @@
 // JSON-RPC integration tests on a real aitbc-node process.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <map>
 #include <thread>
 
 #include "core/file_util.h"
@@ -127,6 +129,7 @@ TEST_F(NodeRpcTest, EscrowSettleReceiptAndQueries) {
   json open = Ok("escrow", {{"job_id", "job_123456"}});
   EXPECT_EQ(open["status"], "open");
   EXPECT_EQ(open["amount"], "0.3aitbc");
+  EXPECT_EQ(open["fee"], "0.00001aitbc");  // the escrow transaction's fee (kMinFee)
   EXPECT_TRUE(open["closing_tx"].is_null());
   json s = Ok("broadcast_tx_commit", {{"tx", TxParam(settle.bytes)}});
   ASSERT_EQ(s["check_tx"]["code"], 0) << s.dump();
@@ -444,6 +447,181 @@ TEST(NodeRpcCrashTest, KilledMidStreamRestartsWithTheSameChain) {
   auto supply = node.Call("supply");
   ASSERT_TRUE(supply.ok());
   EXPECT_EQ((*supply)["total"], (*supply)["genesis"]);
+}
+
+// ---- Durable mempool: what broadcast_tx_sync accepted survives kill -9 ----------------------
+
+struct Restored {
+  size_t restored = 0, dropped = 0, stored = 0;
+  bool found = false;
+};
+
+// The n-th (from 1: one per start) "mempool restored: R ... re-admitted, D dropped (S stored)"
+// line of the node's log, waiting for the log to be flushed (at least once a second).
+Restored RestoreLog(const std::string& datadir, size_t n) {
+  Restored out;
+  aitbc::testing::WaitUntil(
+      [&] {
+        auto log = core::ReadFile(datadir + "/node.log");
+        if (!log.ok()) return false;
+        size_t pos = std::string::npos;
+        for (size_t i = 0; i < n; ++i) {
+          pos = log->find("mempool restored: ", pos == std::string::npos ? 0 : pos + 1);
+          if (pos == std::string::npos) return false;
+        }
+        out.found = std::sscanf(log->c_str() + pos,
+                                "mempool restored: %zu pending transactions re-admitted, %zu "
+                                "dropped (%zu stored)",
+                                &out.restored, &out.dropped, &out.stored) == 3;
+        return true;
+      },
+      10'000, 50);
+  return out;
+}
+
+uint64_t PendingCount(NodeProcess& node) {
+  auto unconfirmed = node.Call("num_unconfirmed_txs");
+  EXPECT_TRUE(unconfirmed.ok());
+  return unconfirmed.ok() ? (*unconfirmed)["n_txs"].get<uint64_t>() : 0;
+}
+
+// Every transaction of blocks 1..top, with the number of times each was committed.
+std::map<std::string, int> CommittedTxs(NodeProcess& node) {
+  std::map<std::string, int> seen;
+  uint64_t top = node.Height();
+  for (uint64_t h = 1; h <= top; ++h) {
+    auto block = node.Call("block", {{"height", h}});
+    EXPECT_TRUE(block.ok());
+    if (!block.ok()) continue;
+    for (const auto& tx : (*block)["block"]["data"]["txs"]) {
+      auto bytes = core::Base64Decode(tx.get<std::string>());
+      if (bytes.ok()) ++seen[core::Sha256(*bytes).ToHex()];
+    }
+  }
+  return seen;
+}
+
+void ExpectSupplyUnchanged(NodeProcess& node) {
+  auto supply = node.Call("supply");
+  ASSERT_TRUE(supply.ok());
+  EXPECT_EQ((*supply)["total"], (*supply)["genesis"]);
+}
+
+TEST(NodeDurableMempoolTest, AcceptedTransactionsSurviveKillNine) {
+  aitbc::testing::TempDir dir;
+  std::string datadir = dir.path() + "/node";
+  ASSERT_TRUE(testing::InitNodeDir(datadir, testing::TestGenesis(3), Key(100)).ok());
+  // No block for a minute: whatever is accepted stays in the mempool.
+  const std::vector<std::string> no_blocks = {"--block-time-ms", "60000", "--idle-block-time-ms",
+                                              "60000"};
+  auto first = NodeProcess::Start(datadir, no_blocks);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  std::vector<protocol::TxEnvelope> txs;
+  // An escrow, then transfers; the first one by broadcast_tx_async (answered before admission):
+  // the broadcast_tx_sync answers after it cover it, as admission and writes keep their order.
+  txs.push_back(testing::Escrow(Key(3), "job-durable", 5000, AddressOf(Key(2))));
+  for (uint64_t n = 0; n < 4; ++n) {
+    txs.push_back(Transfer(Key(1), AddressOf(Key(2)), 100 + n, n));
+    txs.push_back(Transfer(Key(2), AddressOf(Key(3)), 200 + n, n));
+  }
+  auto async = (*first)->Call("broadcast_tx_async", {{"tx", TxParam(txs[0].bytes)}});
+  ASSERT_TRUE(async.ok());
+  EXPECT_EQ((*async)["code"], 0);
+  for (size_t i = 1; i < txs.size(); ++i) {
+    json verdict = Verdict(**first, txs[i].bytes);
+    ASSERT_EQ(verdict["code"], 0) << verdict.dump();
+  }
+  // Killed at once: nothing was committed, everything is only pending.
+  EXPECT_EQ(PendingCount(**first), txs.size());
+  EXPECT_EQ((*first)->Height(), 0u);
+  (*first)->process.Kill();
+
+  // Restarted (still without blocks): the mempool is back, in order (the nonces follow).
+  auto second = NodeProcess::Start(datadir, no_blocks);
+  ASSERT_TRUE(second.ok()) << second.error().ToString();
+  EXPECT_EQ(PendingCount(**second), txs.size()) << (*second)->Describe();
+  Restored restored = RestoreLog(datadir, 2);
+  ASSERT_TRUE(restored.found) << (*second)->Describe();
+  EXPECT_EQ(restored.restored, txs.size());
+  EXPECT_EQ(restored.dropped, 0u);
+  auto account = (*second)->Call("account", {{"address", AddressOf(Key(1)).ToString()}});
+  ASSERT_TRUE(account.ok());
+  EXPECT_EQ((*account)["nonce"], 0);
+  EXPECT_EQ((*account)["pending_nonce"], 4);
+  // They are pending, so a re-broadcast is a duplicate, and a conflicting spend is refused.
+  json again = Verdict(**second, txs[1].bytes);
+  EXPECT_EQ(again["duplicate"], true) << again.dump();
+  json reuse = Verdict(**second, Transfer(Key(1), AddressOf(Key(3)), 7, 0).bytes);
+  EXPECT_NE(reuse["code"], 0);
+  // A clean stop keeps them too.
+  EXPECT_EQ((*second)->process.Stop(), 0);
+
+  // With blocks again: each is committed exactly once, and nothing stays pending.
+  auto third = NodeProcess::Start(datadir);
+  ASSERT_TRUE(third.ok()) << third.error().ToString();
+  NodeProcess& node = **third;
+  EXPECT_EQ(RestoreLog(datadir, 3).restored, txs.size());
+  for (const auto& tx : txs) ASSERT_TRUE(node.WaitForTx(tx.hash.ToHex()).ok()) << node.Describe();
+  auto committed = CommittedTxs(node);
+  EXPECT_EQ(committed.size(), txs.size());
+  for (const auto& [hash, times] : committed) EXPECT_EQ(times, 1) << hash;
+  EXPECT_EQ(PendingCount(node), 0u);
+  auto escrow = node.Call("escrow", {{"job_id", "job-durable"}});
+  ASSERT_TRUE(escrow.ok());
+  EXPECT_EQ((*escrow)["status"], "open");
+  ExpectSupplyUnchanged(node);
+  EXPECT_EQ(node.process.Stop(), 0);
+  auto fourth = NodeProcess::Start(datadir);
+  ASSERT_TRUE(fourth.ok());
+  Restored last = RestoreLog(datadir, 4);
+  EXPECT_TRUE(last.found);
+  EXPECT_EQ(last.stored, 0u);
+}
+
+TEST(NodeDurableMempoolTest, KilledRightAfterABlockNothingIsBothCommittedAndPending) {
+  aitbc::testing::TempDir dir;
+  std::string datadir = dir.path() + "/node";
+  const uint8_t kSenders = 4;
+  ASSERT_TRUE(testing::InitNodeDir(datadir, testing::TestGenesis(kSenders), Key(100)).ok());
+  auto first = NodeProcess::Start(datadir, {"--block-time-ms", "150"});
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  // broadcast_tx_sync one after another; kill -9 as soon as a block commits after some of them
+  // (so the block's batch has just deleted its transactions' entries, and later ones wait).
+  std::vector<protocol::TxEnvelope> accepted;
+  uint64_t height = (*first)->Height();
+  bool killed = false;
+  for (uint64_t n = 0; n < 200 && !killed; ++n) {
+    for (uint8_t s = 1; s <= kSenders; ++s) {
+      auto tx = Transfer(Key(s), AddressOf(Key(s % kSenders + 1)), 1 + n, n);
+      json verdict = Verdict(**first, tx.bytes);
+      ASSERT_EQ(verdict["code"], 0) << verdict.dump();
+      accepted.push_back(tx);
+    }
+    uint64_t now = (*first)->Height();
+    if (now > height && accepted.size() > 40) {
+      (*first)->process.Kill();
+      killed = true;
+    }
+    height = now;
+  }
+  ASSERT_TRUE(killed);
+
+  auto second = NodeProcess::Start(datadir, {"--block-time-ms", "150"});
+  ASSERT_TRUE(second.ok()) << second.error().ToString();
+  NodeProcess& node = **second;
+  // Nothing committed was still stored as pending (it would have been dropped as committed).
+  Restored restored = RestoreLog(datadir, 2);
+  ASSERT_TRUE(restored.found) << node.Describe();
+  EXPECT_EQ(restored.dropped, 0u);
+  EXPECT_EQ(restored.restored, restored.stored);
+  // Every accepted transaction is committed exactly once, without being sent again.
+  for (const auto& tx : accepted) {
+    ASSERT_TRUE(node.WaitForTx(tx.hash.ToHex()).ok()) << node.Describe();
+  }
+  auto committed = CommittedTxs(node);
+  EXPECT_EQ(committed.size(), accepted.size());
+  for (const auto& [hash, times] : committed) EXPECT_EQ(times, 1) << hash;
+  ExpectSupplyUnchanged(node);
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ constexpr char kBlockHash = 'h';
 constexpr char kTx = 't';
 constexpr char kReceiptByJob = 'r';
 constexpr char kJobByReceipt = 'R';
+constexpr char kPending = 'p';
 
 void AppendBe64(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
@@ -56,6 +57,8 @@ std::string HeightKey(char prefix, uint64_t height) {
   AppendBe64(key, height);
   return key;
 }
+
+std::string PendingKey(uint64_t seq) { return HeightKey(kPending, seq); }
 
 rocksdb::Slice ToSlice(const core::Bytes& bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -181,11 +184,16 @@ struct Store::Impl {
     return core::Ok();
   }
 
-  core::Status Write(rocksdb::WriteBatch& batch, const chain::StateDelta& delta) {
+  core::Status WriteBatch(rocksdb::WriteBatch& batch, std::string_view what) {
     rocksdb::WriteOptions write_options;
     write_options.sync = options.sync;
     rocksdb::Status status = db->Write(write_options, &batch);
-    if (!status.ok()) return FromRocks(status, "writing a block");
+    if (!status.ok()) return FromRocks(status, what);
+    return core::Ok();
+  }
+
+  core::Status Write(rocksdb::WriteBatch& batch, const chain::StateDelta& delta) {
+    AITBC_TRY(WriteBatch(batch, "writing a block"));
     {
       std::lock_guard lock(meta_mu);
       meta = delta.meta;
@@ -221,6 +229,8 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
   // hash in the tx index), which then cost no skip-list search.
   db_options.memtable_whole_key_filtering = true;
   db_options.memtable_prefix_bloom_size_ratio = 0.05;
+
+  if (options.env != nullptr) db_options.env = options.env;
 
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, path, &raw);
@@ -306,7 +316,8 @@ uint64_t Store::height() const {
   return impl_->meta.height;
 }
 
-core::Status Store::CommitBlock(const protocol::Block& block, const chain::StateDelta& delta) {
+core::Status Store::CommitBlock(const protocol::Block& block, const chain::StateDelta& delta,
+                                const std::vector<uint64_t>& pending_removed) {
   uint64_t height = block.header.height;
   uint64_t expected = this->height() + 1;
   if (height != expected || delta.meta.height != height) {
@@ -328,7 +339,33 @@ core::Status Store::CommitBlock(const protocol::Block& block, const chain::State
       batch.Put(Key(kJobByReceipt, settle->receipt.receipt_id), settle->receipt.job_id);
     }
   }
+  for (uint64_t seq : pending_removed) batch.Delete(PendingKey(seq));
   return impl_->Write(batch, delta);
+}
+
+core::Status Store::WritePending(const std::vector<PendingEntry>& put,
+                                 const std::vector<uint64_t>& removed) {
+  if (put.empty() && removed.empty()) return core::Ok();
+  rocksdb::WriteBatch batch;
+  for (const PendingEntry& entry : put) batch.Put(PendingKey(entry.seq), ToSlice(entry.tx));
+  for (uint64_t seq : removed) batch.Delete(PendingKey(seq));
+  return impl_->WriteBatch(batch, "writing pending transactions");
+}
+
+core::Result<std::vector<PendingEntry>> Store::LoadPending() const {
+  std::vector<PendingEntry> entries;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(impl_->read_options));
+  for (it->Seek(std::string(1, kPending)); it->Valid() && it->key()[0] == kPending; it->Next()) {
+    if (it->key().size() != 9) {
+      return core::Error::Corruption("pending transaction key of the wrong length");
+    }
+    PendingEntry entry;
+    entry.seq = ReadBe64(std::string_view(it->key().data() + 1, 8));
+    entry.tx.assign(it->value().data(), it->value().data() + it->value().size());
+    entries.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading pending transactions");
+  return entries;
 }
 
 core::Result<std::optional<core::Bytes>> Store::GetBlockBytes(uint64_t height) const {

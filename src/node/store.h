@@ -4,15 +4,17 @@
 //
 // Layout (docs/node.md, "Storage"): "a"+addr20 account, "e"+job_id escrow, "u"+be64 height
 // unbonding entries, "m" meta, "g" genesis JSON, "b"+be64 height block, "h"+hash block height,
-// "t"+tx hash be64 height ‖ be32 index, "r"+job_id settle tx hash, "R"+receipt_id job id.
+// "t"+tx hash be64 height ‖ be32 index, "r"+job_id settle tx hash, "R"+receipt_id job id,
+// "p"+be64 admission sequence the bytes of a pending (accepted, not yet committed) transaction.
 //
 // Contract: CommitBlock writes everything one block changes in ONE atomic, fsync'd WriteBatch,
 // so after a crash at any moment the store holds exactly the blocks committed before it, with
-// their state. Open() initialises a new database with the genesis state and refuses a database
-// made for another genesis (kFailedPrecondition). Reads are thread-safe and may run while a
-// commit is in progress (each read sees the state before or after the commit); one thread at a
-// time may commit. Every RocksDB failure is reported as kIOError, undecodable stored data as
-// kCorruption.
+// their state. The pending entries of the block's transactions are deleted in that same batch,
+// so a transaction is never both committed and pending on disk. Open() initialises a new database
+// with the genesis state and refuses a database made for another genesis (kFailedPrecondition).
+// Reads are thread-safe and may run while a commit is in progress (each read sees the state before
+// or after the commit); one thread at a time may commit. Every RocksDB failure is reported as
+// kIOError, undecodable stored data as kCorruption.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,10 @@
 #include "core/result.h"
 #include "protocol/block.h"
 #include "protocol/genesis.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace aitbc::node {
 
@@ -39,11 +45,20 @@ struct StoredTx {
   TxLocation location;
 };
 
+// One pending transaction (the mempool's durable form, docs/node.md "Pending transactions").
+struct PendingEntry {
+  uint64_t seq = 0;  // admission sequence: entries are reloaded in this order
+  core::Bytes tx;    // the signed transaction's bytes
+};
+
 struct StoreOptions {
   // fsync the write-ahead log on every commit (crash safety across power loss, not only kill -9).
   bool sync = true;
   // Accounts kept in memory (read-through, written through by commits); 0 disables the cache.
   size_t account_cache_entries = 1 << 20;
+  // The RocksDB environment (not owned; nullptr: the default). Tests pass one whose file
+  // system fails writes.
+  rocksdb::Env* env = nullptr;
 };
 
 // What VerifyState() recomputed from the stored entries.
@@ -79,9 +94,19 @@ class Store final : public chain::StateReader {
   const protocol::Genesis& genesis() const { return genesis_; }
   const core::Hash256& genesis_hash() const { return genesis_hash_; }
 
-  // Writes block (which must be the next height) and the state it produced. kFailedPrecondition
-  // when the heights do not follow; kIOError when the write fails (nothing is written then).
-  core::Status CommitBlock(const protocol::Block& block, const chain::StateDelta& delta);
+  // Writes block (which must be the next height) and the state it produced, and deletes the
+  // pending entries `pending_removed` in the same batch. kFailedPrecondition when the heights do
+  // not follow; kIOError when the write fails (nothing is written then).
+  core::Status CommitBlock(const protocol::Block& block, const chain::StateDelta& delta,
+                           const std::vector<uint64_t>& pending_removed = {});
+
+  // Writes the pending entries `put` and deletes the entries `removed` in ONE batch, fsync'd
+  // like a block (puts first, so an entry both put and removed here ends up deleted). kIOError
+  // when the write fails (nothing is written then).
+  core::Status WritePending(const std::vector<PendingEntry>& put,
+                            const std::vector<uint64_t>& removed);
+  // Every pending entry, in sequence order; kCorruption for a malformed key.
+  core::Result<std::vector<PendingEntry>> LoadPending() const;
 
   core::Result<std::optional<core::Bytes>> GetBlockBytes(uint64_t height) const;
   core::Result<std::optional<protocol::Block>> GetBlock(uint64_t height) const;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/file_util.h"
+#include "failing_env.h"
 #include "process.h"
 #include "test_chain.h"
 
@@ -233,6 +234,94 @@ TEST_F(StoreTest, CorruptedMetaIsRefusedAtOpen) {
   EXPECT_EQ(store.error().code(), core::ErrorCode::kCorruption);
 }
 
+// ---- Pending transactions ("p" entries) ------------------------------------------------------
+
+std::vector<uint64_t> Seqs(const std::vector<PendingEntry>& entries) {
+  std::vector<uint64_t> seqs;
+  for (const auto& e : entries) seqs.push_back(e.seq);
+  return seqs;
+}
+
+PendingEntry Entry(uint64_t seq, const protocol::TxEnvelope& tx) { return {seq, tx.bytes}; }
+
+TEST_F(StoreTest, PendingEntriesAreWrittenDeletedAndReloadedInSequenceOrder) {
+  std::vector<protocol::TxEnvelope> txs;
+  for (uint64_t n = 0; n < 5; ++n)
+    txs.push_back(testing::Transfer(Key(1), AddressOf(Key(2)), 1, n));
+  {
+    auto store = OpenStore();
+    EXPECT_TRUE(store->LoadPending().value().empty());
+    // Written out of order and across the byte boundaries of the big-endian key (255, 256).
+    ASSERT_TRUE(
+        store->WritePending({Entry(256, txs[2]), Entry(3, txs[0]), Entry(255, txs[1])}, {}).ok());
+    ASSERT_TRUE(store->WritePending({Entry(1'000'000, txs[3])}, {}).ok());
+  }
+  auto store = OpenStore();  // reopened: the entries are durable
+  auto loaded = store->LoadPending().value();
+  EXPECT_EQ(Seqs(loaded), (std::vector<uint64_t>{3, 255, 256, 1'000'000}));
+  EXPECT_EQ(loaded[0].tx, txs[0].bytes);
+  EXPECT_EQ(loaded[3].tx, txs[3].bytes);
+  // One batch puts one entry and deletes two (one of them absent: deleting is idempotent); an
+  // entry put and removed in the same batch ends up deleted.
+  ASSERT_TRUE(store->WritePending({Entry(7, txs[4]), Entry(8, txs[4])}, {255, 3, 99, 8}).ok());
+  EXPECT_EQ(Seqs(store->LoadPending().value()), (std::vector<uint64_t>{7, 256, 1'000'000}));
+  EXPECT_TRUE(store->WritePending({}, {}).ok());
+  // The state commitment does not cover pending entries.
+  EXPECT_TRUE(store->VerifyState().ok());
+}
+
+TEST_F(StoreTest, ABlockDeletesItsPendingEntriesInTheSameBatch) {
+  auto store = OpenStore();
+  auto a = testing::Transfer(Key(1), AddressOf(Key(2)), 5, 0);
+  auto b = testing::Transfer(Key(1), AddressOf(Key(2)), 5, 1);
+  ASSERT_TRUE(store->WritePending({Entry(1, a), Entry(2, b)}, {}).ok());
+  auto built =
+      machine_.BuildBlock(*store, {a}, store->meta().last_block_time_ms + 1000, Key(100)).value();
+  // A refused commit writes nothing: the entries stay.
+  auto skipped = built;
+  skipped.block.header.height = 5;
+  EXPECT_FALSE(store->CommitBlock(skipped.block, skipped.delta, {1}).ok());
+  EXPECT_EQ(Seqs(store->LoadPending().value()), (std::vector<uint64_t>{1, 2}));
+  ASSERT_TRUE(store->CommitBlock(built.block, built.delta, {1}).ok());
+  EXPECT_EQ(Seqs(store->LoadPending().value()), (std::vector<uint64_t>{2}));
+  EXPECT_TRUE(store->GetTxLocation(a.hash).value().has_value());
+  EXPECT_FALSE(store->GetTxLocation(b.hash).value().has_value());
+}
+
+TEST_F(StoreTest, AFailedWriteIsAnIOErrorAndWritesNothing) {
+  testing::FailingEnv failing;
+  StoreOptions options;
+  options.env = failing.env.get();
+  auto a = testing::Transfer(Key(1), AddressOf(Key(2)), 5, 0);
+  {
+    auto store = Store::Open(dir_.path() + "/chain", machine_, options).value();
+    ASSERT_TRUE(store->WritePending({Entry(1, a)}, {}).ok());
+    failing.fs->fail_wal = true;
+    auto put = store->WritePending({Entry(2, a)}, {1});
+    ASSERT_FALSE(put.ok());
+    EXPECT_EQ(put.error().code(), core::ErrorCode::kIOError) << put.error().ToString();
+    EXPECT_NE(put.error().message().find("pending"), std::string::npos);
+    auto built =
+        machine_.BuildBlock(*store, {a}, store->meta().last_block_time_ms + 1000, Key(100)).value();
+    auto commit = store->CommitBlock(built.block, built.delta, {1});
+    ASSERT_FALSE(commit.ok());
+    EXPECT_EQ(commit.error().code(), core::ErrorCode::kIOError);
+    EXPECT_EQ(store->height(), 0u);
+    failing.fs->fail_wal = false;
+  }
+  auto store = OpenStore();
+  EXPECT_EQ(Seqs(store->LoadPending().value()), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(store->height(), 0u);
+}
+
+TEST_F(StoreTest, AMalformedPendingKeyIsCorruption) {
+  { OpenStore(); }
+  WriteRaw(dir_.path() + "/chain", "pshort", "x");
+  auto loaded = OpenStore()->LoadPending();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code(), core::ErrorCode::kCorruption);
+}
+
 TEST(ExtractTxBytesTest, FindsEachTransactionAndRejectsBadIndices) {
   protocol::Block block;
   block.header.chain_id = testing::kChainId;
@@ -250,7 +339,12 @@ TEST(ExtractTxBytesTest, FindsEachTransactionAndRejectsBadIndices) {
   EXPECT_FALSE(ExtractTxBytes(encoded, 2).ok());
 }
 
-// A child process commits blocks with transfers in a loop until it is killed with SIGKILL.
+// Pending entries of the transactions of block `height`: sequence numbers height * 1000 + k.
+constexpr uint64_t kSeqsPerBlock = 1000;
+
+// A child process commits blocks with transfers in a loop until it is killed with SIGKILL. Like
+// the node, it first writes the block's transactions as pending entries (one batch), then
+// commits the block with their deletion (another batch).
 [[noreturn]] void CommitForever(const std::string& path) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   chain::StateMachine machine(testing::TestGenesis(4, 1'000'000'000));
@@ -267,8 +361,15 @@ TEST(ExtractTxBytesTest, FindsEachTransactionAndRejectsBadIndices) {
                                         1 + (height + k) % 7, nonce + k));
       }
     }
+    std::vector<PendingEntry> pending;
+    std::vector<uint64_t> seqs;
+    for (size_t k = 0; k < txs.size(); ++k) {
+      seqs.push_back((height + 1) * kSeqsPerBlock + k);
+      pending.push_back({seqs.back(), txs[k].bytes});
+    }
+    if (!store.WritePending(pending, {}).ok()) _exit(5);
     auto built = machine.BuildBlock(store, txs, 1'700'000'000'000 + height + 1, Key(100));
-    if (!built.ok() || !store.CommitBlock(built->block, built->delta).ok()) _exit(4);
+    if (!built.ok() || !store.CommitBlock(built->block, built->delta, seqs).ok()) _exit(4);
   }
 }
 
@@ -304,6 +405,15 @@ TEST(StoreCrashTest, KilledWhileCommittingReopensAtLastCommittedBlock) {
       EXPECT_EQ(top->header.state_hash, meta.state_hash);
     }
     EXPECT_FALSE((*store)->GetBlockBytes(meta.height + 1).value().has_value());
+    // No transaction is both committed and pending: the only pending entries are all those of
+    // the next block's transactions (killed between the two batches) or none.
+    auto pending = (*store)->LoadPending().value();
+    EXPECT_TRUE(pending.empty() || pending.size() == 100) << pending.size();
+    for (const auto& entry : pending) {
+      EXPECT_EQ(entry.seq / kSeqsPerBlock, meta.height + 1);
+      core::Hash256 hash = core::Sha256(entry.tx);
+      EXPECT_FALSE((*store)->GetTxLocation(hash).value().has_value()) << entry.seq;
+    }
   }
   EXPECT_GT(last_height, 0u);
 }

@@ -26,12 +26,16 @@ Ledger::~Ledger() { Shutdown(); }
 void Ledger::AddListener(Listener listener) { listeners_.push_back(std::move(listener)); }
 
 core::Status Ledger::Commit(const protocol::Block& block, const chain::StateDelta& delta) {
-  AITBC_TRY(store_.CommitBlock(block, delta));
-  if (mempool_ != nullptr) {
+  if (mempool_ == nullptr) {
+    AITBC_TRY(store_.CommitBlock(block, delta));
+  } else {
     std::vector<core::Hash256> hashes;
     hashes.reserve(block.txs.size());
     for (const auto& tx : block.txs) hashes.push_back(tx.hash);
-    mempool_->Update(hashes);
+    // The block's transactions stop being pending in the same atomic write that commits them.
+    PendingRemoval removal = mempool_->RemovalFor(hashes);
+    AITBC_TRY(store_.CommitBlock(block, delta, removal.All()));
+    mempool_->Update(hashes, removal.dead);
   }
 
   std::vector<std::pair<std::shared_ptr<Waiter>, TxLocation>> fired_txs;

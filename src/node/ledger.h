@@ -49,7 +49,9 @@ class Ledger {
   // Called on the committing thread after every commit; set up before the first commit.
   void AddListener(Listener listener);
 
-  // Writes the block, updates the mempool, then wakes waiters and listeners.
+  // Writes the block (with the deletion of its transactions' pending entries and of the
+  // mempool's dead ones, in the same batch), updates the mempool, then wakes waiters and
+  // listeners.
   core::Status Commit(const protocol::Block& block, const chain::StateDelta& delta);
 
   // Calls done with the transaction's location once it is committed; kTimeout after timeout_ms.

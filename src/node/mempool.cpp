@@ -30,7 +30,13 @@ chain::BlockContext Mempool::PendingContext() const {
   return chain::BlockContext{meta.height + 1, meta.last_block_time_ms, proposer_};
 }
 
-core::Status Mempool::AdmitLocked(protocol::TxEnvelope& tx) {
+std::vector<uint64_t> PendingRemoval::All() const {
+  std::vector<uint64_t> all = committed;
+  all.insert(all.end(), dead.begin(), dead.end());
+  return all;
+}
+
+core::Status Mempool::AdmitLocked(protocol::TxEnvelope& tx, uint64_t seq) {
   if (by_hash_.count(tx.hash) != 0) {
     return core::Error::AlreadyExists(std::string(kDuplicatePrefix) + "in mempool");
   }
@@ -48,25 +54,109 @@ core::Status Mempool::AdmitLocked(protocol::TxEnvelope& tx) {
   AITBC_TRY(machine_.ApplyTx(*pending_, tx, context_));
   bytes_ += tx.bytes.size();
   core::Hash256 hash = tx.hash;
-  order_.push_back(Entry{std::move(tx)});
+  order_.push_back(Entry{std::move(tx), seq});
   by_hash_.emplace(hash, std::prev(order_.end()));
+  if (!DurableLocked(order_.back())) ++not_durable_;
   return core::Ok();
 }
 
-std::vector<core::Status> Mempool::Admit(std::vector<protocol::TxEnvelope> txs) {
-  std::vector<core::Status> results;
-  results.reserve(txs.size());
-  bool became_non_empty = false;
+std::list<Mempool::Entry>::iterator Mempool::EraseLocked(std::list<Entry>::iterator it) {
+  bytes_ -= it->tx.bytes.size();
+  if (!DurableLocked(*it)) --not_durable_;
+  by_hash_.erase(it->tx.hash);
+  return order_.erase(it);
+}
+
+Admitted Mempool::AdmitBatch(std::vector<protocol::TxEnvelope> txs) {
+  Admitted out;
+  out.results.reserve(txs.size());
   std::function<void()> callback;
   {
     std::lock_guard lock(mu_);
-    bool was_empty = order_.empty();
-    for (auto& tx : txs) results.push_back(AdmitLocked(tx));
-    became_non_empty = was_empty && !order_.empty();
-    if (became_non_empty) callback = on_non_empty_;
+    bool was_ready = order_.size() > not_durable_;
+    for (auto& tx : txs) {
+      uint64_t seq = next_seq_;
+      core::Status status = AdmitLocked(tx, seq);
+      if (status.ok()) {
+        ++next_seq_;
+        if (options_.journaled) {
+          const Entry& entry = order_.back();
+          out.entries.push_back(PendingEntry{seq, entry.tx.bytes});
+          out.hashes.push_back(entry.tx.hash);
+        }
+      }
+      out.results.push_back(std::move(status));
+    }
+    if (!was_ready && order_.size() > not_durable_) callback = on_non_empty_;
+  }
+  if (callback) callback();
+  return out;
+}
+
+std::vector<core::Status> Mempool::Admit(std::vector<protocol::TxEnvelope> txs) {
+  return AdmitBatch(std::move(txs)).results;
+}
+
+std::vector<core::Status> Mempool::Restore(
+    std::vector<std::pair<uint64_t, protocol::TxEnvelope>> txs) {
+  std::vector<core::Status> results;
+  results.reserve(txs.size());
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(mu_);
+    bool was_ready = order_.size() > not_durable_;
+    for (auto& [seq, tx] : txs) {
+      // Restored entries are on disk already; they keep their place in the sequence.
+      if (seq < next_seq_) {
+        results.push_back(core::Error::Internal("pending entries out of sequence order"));
+        continue;
+      }
+      durable_seq_ = std::max(durable_seq_, seq);
+      next_seq_ = seq + 1;  // a rejected entry's number is not reused either
+      results.push_back(AdmitLocked(tx, seq));
+    }
+    if (!was_ready && order_.size() > not_durable_) callback = on_non_empty_;
   }
   if (callback) callback();
   return results;
+}
+
+void Mempool::MarkDurable(uint64_t seq) {
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(mu_);
+    if (!options_.journaled || seq <= durable_seq_) return;
+    bool was_ready = order_.size() > not_durable_;
+    // The entries not yet durable are a suffix of order_ (sequence numbers increase).
+    auto it = order_.end();
+    while (it != order_.begin() && std::prev(it)->seq > durable_seq_) --it;
+    for (; it != order_.end() && it->seq <= seq; ++it) --not_durable_;
+    durable_seq_ = seq;
+    if (!was_ready && order_.size() > not_durable_) callback = on_non_empty_;
+  }
+  if (callback) callback();
+}
+
+void Mempool::Discard(const std::vector<core::Hash256>& hashes) {
+  std::lock_guard lock(mu_);
+  bool removed = false;
+  for (const core::Hash256& hash : hashes) {
+    auto found = by_hash_.find(hash);
+    if (found == by_hash_.end()) continue;
+    EraseLocked(found->second);
+    removed = true;
+  }
+  if (removed) RebuildLocked();
+}
+
+std::vector<uint64_t> Mempool::DeadUpTo(uint64_t seq) const {
+  std::lock_guard lock(mu_);
+  return std::vector<uint64_t>(dead_.begin(), dead_.upper_bound(seq));
+}
+
+void Mempool::ForgetDead(const std::vector<uint64_t>& deleted) {
+  std::lock_guard lock(mu_);
+  for (uint64_t seq : deleted) dead_.erase(seq);
 }
 
 core::Status Mempool::Admit(protocol::TxEnvelope tx) {
@@ -81,6 +171,7 @@ std::vector<protocol::TxEnvelope> Mempool::Candidates(size_t max_txs, size_t max
   out.reserve(std::min(max_txs, order_.size()));
   size_t total = 0;
   for (const Entry& entry : order_) {
+    if (!DurableLocked(entry)) break;
     if (out.size() >= max_txs || total + entry.tx.bytes.size() > max_bytes) break;
     total += entry.tx.bytes.size();
     out.push_back(entry.tx);
@@ -96,20 +187,33 @@ void Mempool::RebuildLocked() {
       ++it;
       continue;
     }
-    bytes_ -= it->tx.bytes.size();
-    by_hash_.erase(it->tx.hash);
-    it = order_.erase(it);
+    if (options_.journaled) dead_.insert(it->seq);
+    it = EraseLocked(it);
   }
 }
 
-size_t Mempool::Update(const std::vector<core::Hash256>& committed) {
+PendingRemoval Mempool::RemovalFor(const std::vector<core::Hash256>& committed) const {
+  PendingRemoval removal;
   std::lock_guard lock(mu_);
+  if (!options_.journaled) return removal;
+  removal.committed.reserve(committed.size());
+  for (const core::Hash256& hash : committed) {
+    auto found = by_hash_.find(hash);
+    if (found != by_hash_.end()) removal.committed.push_back(found->second->seq);
+  }
+  // A dead entry not yet durable may still be being written: the journal deletes it after.
+  removal.dead.assign(dead_.begin(), dead_.upper_bound(durable_seq_));
+  return removal;
+}
+
+size_t Mempool::Update(const std::vector<core::Hash256>& committed,
+                       const std::vector<uint64_t>& dead_deleted) {
+  std::lock_guard lock(mu_);
+  for (uint64_t seq : dead_deleted) dead_.erase(seq);
   for (const core::Hash256& hash : committed) {
     auto found = by_hash_.find(hash);
     if (found == by_hash_.end()) continue;
-    bytes_ -= found->second->tx.bytes.size();
-    order_.erase(found->second);
-    by_hash_.erase(found);
+    EraseLocked(found->second);
   }
   size_t before = order_.size();
   RebuildLocked();
@@ -124,6 +228,16 @@ bool Mempool::Contains(const core::Hash256& hash) const {
 size_t Mempool::size() const {
   std::lock_guard lock(mu_);
   return order_.size();
+}
+
+size_t Mempool::ready() const {
+  std::lock_guard lock(mu_);
+  return order_.size() - not_durable_;
+}
+
+size_t Mempool::dead() const {
+  std::lock_guard lock(mu_);
+  return dead_.size();
 }
 
 size_t Mempool::bytes() const {

@@ -49,7 +49,10 @@ TxPipeline::Sink SetUpRole(NodeContext& ctx) {
     MempoolOptions options;
     options.max_txs = ctx.config.mempool_max_txs;
     options.max_bytes = ctx.config.mempool_max_bytes;
+    options.journaled = true;
     ctx.mempool = std::make_unique<Mempool>(*ctx.machine, *ctx.store, options);
+    ctx.journal =
+        std::make_unique<MempoolJournal>(*ctx.store, *ctx.mempool, JournalMetrics(*ctx.metrics));
     ctx.ledger->SetMempool(ctx.mempool.get());
     ProducerOptions producer;
     producer.block_time_ms = ctx.config.block_time_ms;
@@ -57,9 +60,9 @@ TxPipeline::Sink SetUpRole(NodeContext& ctx) {
     ctx.producer = std::make_unique<Producer>(*ctx.ledger, *ctx.mempool, *ctx.key, producer,
                                               *ctx.clock, ProducerMetrics(*ctx.metrics));
     ctx.mempool->SetOnNonEmpty([c] { c->producer->Wake(); });
+    // Answered once the accepted transactions are on disk (the journal's group commit).
     return [c](std::vector<protocol::TxEnvelope> txs, std::vector<TxPipeline::Done> done) {
-      auto results = c->mempool->Admit(std::move(txs));
-      for (size_t i = 0; i < results.size(); ++i) done[i](std::move(results[i]));
+      c->journal->Admit(std::move(txs), std::move(done));
     };
   }
   FollowerOptions follower;
@@ -96,6 +99,13 @@ core::Status Build(NodeContext& ctx, protocol::Genesis genesis) {
   TxPipeline::Options pipeline;
   pipeline.threads = config.verify_threads;
   ctx.pipeline = std::make_unique<TxPipeline>(pipeline, SetUpRole(ctx));
+  if (ctx.journal) {
+    // Transactions accepted before a crash or a stop come back before anything is served.
+    auto restored = ctx.journal->Restore(config.verify_threads);
+    if (!restored.ok()) return restored.error().WithContext("restoring the mempool");
+    spdlog::info("mempool restored: {} pending transactions re-admitted, {} dropped ({} stored)",
+                 restored->restored, restored->dropped, restored->loaded);
+  }
   ctx.p2p = std::make_unique<P2pService>(*ctx.ledger, *ctx.pipeline, *ctx.loop);
 
   RpcServices services;
@@ -164,6 +174,7 @@ void Node::Stop() {
   if (c.follower) c.follower->Stop();
   if (c.ledger) c.ledger->Shutdown();
   if (c.pipeline) c.pipeline->Stop();
+  if (c.journal) c.journal->Stop();
   if (c.rpc_server) c.rpc_server->Stop();
   if (c.p2p_server) c.p2p_server->Stop();
   if (c.loop) c.loop->Stop();

@@ -3,8 +3,9 @@
 // server (POST / JSON-RPC, GET /metrics, GET /healthz) and the p2p server. NodeContext holds
 // every part (no globals); main() builds one through RunNode().
 //
-// Roles: the node whose key is genesis.validators[0] is the proposer (mempool + producer);
-// every other node is a follower (syncs from --peer, forwards transactions to it).
+// Roles: the node whose key is genesis.validators[0] is the proposer (mempool, made durable by
+// its journal and reloaded at start, + producer); every other node is a follower (syncs from
+// --peer, forwards transactions to it, keeps no mempool).
 // Contract: Start() returns once both servers are bound and serving; Stop() shuts down in
 // order (production/sync, waiters, pipeline, servers, loop) and is idempotent. Not copyable.
 #pragma once
@@ -29,6 +30,7 @@
 #include "node/follower.h"
 #include "node/ledger.h"
 #include "node/mempool.h"
+#include "node/mempool_journal.h"
 #include "node/p2p_service.h"
 #include "node/producer.h"
 #include "node/store.h"
@@ -46,10 +48,11 @@ struct NodeContext {
   std::unique_ptr<net::MetricsRegistry> metrics;
   std::unique_ptr<net::EventLoop> loop;
   std::unique_ptr<Ledger> ledger;
-  std::unique_ptr<Mempool> mempool;        // proposer
-  std::unique_ptr<net::HttpClient> http;   // follower: forwarding
-  std::unique_ptr<TxForwarder> forwarder;  // follower
-  std::unique_ptr<Follower> follower;      // follower
+  std::unique_ptr<Mempool> mempool;         // proposer
+  std::unique_ptr<MempoolJournal> journal;  // proposer: makes the mempool durable
+  std::unique_ptr<net::HttpClient> http;    // follower: forwarding
+  std::unique_ptr<TxForwarder> forwarder;   // follower
+  std::unique_ptr<Follower> follower;       // follower
   std::unique_ptr<TxPipeline> pipeline;
   std::unique_ptr<Producer> producer;  // proposer
   std::unique_ptr<P2pService> p2p;

@@ -74,7 +74,7 @@ void Producer::Run() {
       for (;;) {
         if (stop_) return;
         int64_t now = clock_.SteadyMs();
-        bool has_txs = mempool_.size() > 0;
+        bool has_txs = mempool_.ready() > 0;
         int64_t due = has_txs ? last_block + options_.block_time_ms
                               : last_block + options_.idle_block_time_ms;
         if (now >= due) break;

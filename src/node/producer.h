@@ -1,12 +1,12 @@
 // Producer: block production on the proposer (proof of authority, one proposer: the node whose
 // key is genesis.validators[0]).
 //
-// Timing: when the mempool holds transactions, a block is built as soon as block_time_ms has
-// passed since the previous one; with an empty mempool, an empty block is built once
-// idle_block_time_ms has passed. Blocks take at most the genesis limits of transactions and
-// bytes (the rest waits for the next block). Each block is built from the mempool's candidates
-// in arrival order with StateMachine::BuildBlock (signatures were verified at admission), signed
-// with the proposer key and committed through the Ledger.
+// Timing: when the mempool holds ready transactions (on disk, Mempool::ready()), a block is
+// built as soon as block_time_ms has passed since the previous one; otherwise an empty block is
+// built once idle_block_time_ms has passed. Blocks take at most the genesis limits of
+// transactions and bytes (the rest waits for the next block). Each block is built from the
+// mempool's candidates in arrival order with StateMachine::BuildBlock (signatures were verified at
+// admission), signed with the proposer key and committed through the Ledger.
 //
 // Contract: runs on its own thread between Start() and Stop(). Wake() (thread-safe) tells it
 // that transactions arrived. A failed build or commit is logged and retried at the next tick;

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <rocksdb/db.h>
+
+#include "failing_env.h"
+#include "node/ledger.h"
+#include "node/mempool_journal.h"
 #include "node/store.h"
 #include "process.h"
 #include "test_chain.h"
@@ -210,6 +215,286 @@ TEST_F(MempoolTest, NonEmptyCallbackFiresOnTheFirstTransaction) {
   ASSERT_TRUE(mempool_->Admit(Transfer(Key(1), AddressOf(Key(2)), 10, 0)).ok());
   ASSERT_TRUE(mempool_->Admit(Transfer(Key(1), AddressOf(Key(2)), 10, 1)).ok());
   EXPECT_EQ(calls, 1);
+}
+
+// ---- Durability: the journaled mempool, its journal and its restore ------------------------
+
+class JournaledMempoolTest : public ::testing::Test {
+ protected:
+  JournaledMempoolTest() : machine_(testing::TestGenesis()), loop_(1) {
+    Open();
+    loop_.RunInBackground();
+  }
+  ~JournaledMempoolTest() override {
+    Close();
+    loop_.Stop();
+  }
+
+  // The proposer's parts over the store in dir_.
+  void Open(StoreOptions options = {}) {
+    store_ = Store::Open(dir_.path() + "/chain", machine_, options).value();
+    MempoolOptions mempool;
+    mempool.journaled = true;
+    mempool_ = std::make_unique<Mempool>(machine_, *store_, mempool);
+    journal_ = std::make_unique<MempoolJournal>(*store_, *mempool_);
+    ledger_ = std::make_unique<Ledger>(machine_, *store_, loop_);
+    ledger_->SetMempool(mempool_.get());
+  }
+  void Close() {
+    if (ledger_) ledger_->Shutdown();
+    ledger_.reset();
+    journal_.reset();
+    mempool_.reset();
+    store_.reset();
+  }
+  // A restart of the node: everything reopened over the same directory, and the restore.
+  RestoreStats Restart(size_t verify_threads = 2) {
+    Close();
+    Open();
+    auto stats = journal_->Restore(verify_threads);
+    EXPECT_TRUE(stats.ok()) << stats.error().ToString();
+    return stats.ok() ? *stats : RestoreStats{};
+  }
+
+  core::Status AdmitOne(protocol::TxEnvelope tx) {
+    std::vector<protocol::TxEnvelope> one;
+    one.push_back(std::move(tx));
+    return journal_->AdmitAndWait(std::move(one)).front();
+  }
+
+  // Commits a block through the ledger (as the producer does), from the mempool's candidates or
+  // from the given transactions.
+  protocol::Block Commit(std::optional<std::vector<protocol::TxEnvelope>> txs = std::nullopt) {
+    auto candidates = txs ? *txs : mempool_->Candidates(1000, 1 << 20);
+    auto built =
+        machine_.BuildBlock(*store_, candidates, store_->meta().last_block_time_ms + 1000, Key(100))
+            .value();
+    auto status = ledger_->Commit(built.block, built.delta);
+    EXPECT_TRUE(status.ok()) << status.error().ToString();
+    return built.block;
+  }
+
+  std::vector<uint64_t> PendingSeqs() {
+    std::vector<uint64_t> seqs;
+    auto entries = store_->LoadPending().value();
+    for (const auto& entry : entries) seqs.push_back(entry.seq);
+    return seqs;
+  }
+  std::vector<core::Bytes> PendingTxs() {
+    std::vector<core::Bytes> txs;
+    auto entries = store_->LoadPending().value();
+    for (auto& entry : entries) txs.push_back(std::move(entry.tx));
+    return txs;
+  }
+
+  aitbc::testing::TempDir dir_;
+  chain::StateMachine machine_;
+  net::EventLoop loop_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<MempoolJournal> journal_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(JournaledMempoolTest, AcceptedTransactionsAreOnDiskWhenAnswered) {
+  auto a = Transfer(Key(1), AddressOf(Key(2)), 10, 0);
+  auto b = Transfer(Key(1), AddressOf(Key(2)), 10, 1);
+  auto gap = Transfer(Key(1), AddressOf(Key(2)), 10, 5);
+  auto results = journal_->AdmitAndWait({a, gap, b});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_TRUE(results[2].ok());
+  // A duplicate is answered as before (after the entry it duplicates is on disk).
+  auto dup = AdmitOne(a);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_TRUE(IsDuplicateTx(dup.error()));
+  EXPECT_EQ(PendingTxs(), (std::vector<core::Bytes>{a.bytes, b.bytes}));
+  EXPECT_EQ(PendingSeqs(), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(mempool_->ready(), 2u);
+  EXPECT_EQ(mempool_->Candidates(10, 1 << 20).size(), 2u);
+}
+
+TEST_F(JournaledMempoolTest, TransactionsNotYetOnDiskAreNoCandidates) {
+  // Admitted directly (the journal does not write these): pending, but not ready.
+  int calls = 0;
+  mempool_->SetOnNonEmpty([&] { ++calls; });
+  Admitted admitted = mempool_->AdmitBatch(
+      {Transfer(Key(1), AddressOf(Key(2)), 10, 0), Transfer(Key(1), AddressOf(Key(2)), 10, 1)});
+  ASSERT_EQ(admitted.entries.size(), 2u);
+  EXPECT_EQ(admitted.entries[0].seq, 1u);
+  EXPECT_EQ(admitted.entries[1].seq, 2u);
+  EXPECT_EQ(mempool_->size(), 2u);
+  EXPECT_EQ(mempool_->ready(), 0u);
+  EXPECT_TRUE(mempool_->Candidates(10, 1 << 20).empty());
+  EXPECT_EQ(calls, 0);
+  // They count for admission already: nonce 1 is taken.
+  EXPECT_FALSE(mempool_->Admit(Transfer(Key(1), AddressOf(Key(2)), 10, 1)).ok());
+  mempool_->MarkDurable(1);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(mempool_->ready(), 1u);
+  auto candidates = mempool_->Candidates(10, 1 << 20);
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(candidates[0].tx.nonce, 0u);
+  mempool_->MarkDurable(2);
+  mempool_->MarkDurable(1);  // older news changes nothing
+  EXPECT_EQ(mempool_->ready(), 2u);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(JournaledMempoolTest, ABlockDeletesItsTransactionsEntries) {
+  std::vector<protocol::TxEnvelope> txs;
+  for (uint64_t n = 0; n < 4; ++n) txs.push_back(Transfer(Key(2), AddressOf(Key(1)), 10, n));
+  for (const auto& status : journal_->AdmitAndWait(txs)) ASSERT_TRUE(status.ok());
+  // A block with the first two: their entries go with it, the others stay.
+  auto block = Commit(std::vector<protocol::TxEnvelope>{txs[0], txs[1]});
+  ASSERT_EQ(block.txs.size(), 2u);
+  EXPECT_EQ(PendingSeqs(), (std::vector<uint64_t>{3, 4}));
+  Commit();
+  EXPECT_TRUE(PendingSeqs().empty());
+  EXPECT_EQ(mempool_->size(), 0u);
+  EXPECT_EQ(Restart().loaded, 0u);
+}
+
+// Key(1) has two pending transfers (nonces 0 and 1) and Key(3) one; then a block committed with
+// a competing nonce 0 of Key(1) makes both of Key(1)'s invalid: the mempool drops them.
+class DroppedEntriesTest : public JournaledMempoolTest {
+ protected:
+  void SetUp() override {
+    for (const auto& status :
+         journal_->AdmitAndWait({Transfer(Key(1), AddressOf(Key(2)), 10, 0),
+                                 Transfer(Key(1), AddressOf(Key(2)), 10, 1),
+                                 Transfer(Key(3), AddressOf(Key(2)), 10, 0)})) {
+      ASSERT_TRUE(status.ok());
+    }
+    Commit(std::vector<protocol::TxEnvelope>{Transfer(Key(1), AddressOf(Key(4)), 999'985, 0)});
+    ASSERT_EQ(mempool_->size(), 1u);
+    ASSERT_EQ(mempool_->dead(), 2u);
+    // Deleted lazily: still on disk until the next write.
+    ASSERT_EQ(PendingSeqs(), (std::vector<uint64_t>{1, 2, 3}));
+  }
+};
+
+TEST_F(DroppedEntriesTest, TheNextAdmissionDeletesThem) {
+  ASSERT_TRUE(AdmitOne(Transfer(Key(2), AddressOf(Key(1)), 10, 0)).ok());
+  EXPECT_EQ(PendingSeqs(), (std::vector<uint64_t>{3, 4}));
+  EXPECT_EQ(mempool_->dead(), 0u);
+}
+
+TEST_F(DroppedEntriesTest, TheNextBlockDeletesThem) {
+  auto block = Commit();
+  EXPECT_EQ(block.txs.size(), 1u);
+  EXPECT_TRUE(PendingSeqs().empty());
+  EXPECT_EQ(mempool_->dead(), 0u);
+}
+
+TEST_F(DroppedEntriesTest, ARestartDropsThemIfStillInvalid) {
+  RestoreStats stats = Restart();
+  EXPECT_EQ(stats.loaded, 3u);
+  EXPECT_EQ(stats.restored, 1u);
+  EXPECT_EQ(stats.dropped, 2u);
+  EXPECT_EQ(PendingSeqs(), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(mempool_->size(), 1u);
+}
+
+TEST_F(JournaledMempoolTest, RestoreReadmitsInSequenceOrderAndDeletesTheRest) {
+  auto committed = Transfer(Key(3), AddressOf(Key(2)), 10, 0);
+  Commit(std::vector<protocol::TxEnvelope>{committed});
+  auto first = Transfer(Key(1), AddressOf(Key(2)), 10, 0);
+  auto second = Transfer(Key(1), AddressOf(Key(2)), 20, 1);
+  auto early = Transfer(Key(1), AddressOf(Key(2)), 30, 2);  // before nonce 1: a gap
+  auto forged = Transfer(Key(2), AddressOf(Key(1)), 10, 0);
+  forged.bytes.back() ^= 0x01;  // the last byte of the signature
+  auto escrow = testing::Escrow(Key(4), "job-1", 5000, AddressOf(Key(3)));
+  ASSERT_TRUE(store_
+                  ->WritePending({{10, first.bytes},
+                                  {11, core::Bytes{1, 2, 3}},
+                                  {12, forged.bytes},
+                                  {13, early.bytes},
+                                  {14, second.bytes},
+                                  {15, committed.bytes},
+                                  {300, escrow.bytes}},
+                                 {})
+                  .ok());
+
+  RestoreStats stats = Restart(3);
+  EXPECT_EQ(stats.loaded, 7u);
+  EXPECT_EQ(stats.restored, 3u);
+  EXPECT_EQ(stats.dropped, 4u);
+  EXPECT_EQ(PendingSeqs(), (std::vector<uint64_t>{10, 14, 300}));
+  // In sequence order, ready for the next block at once (they are on disk).
+  auto candidates = mempool_->Candidates(10, 1 << 20);
+  ASSERT_EQ(candidates.size(), 3u);
+  EXPECT_EQ(candidates[0].hash, first.hash);
+  EXPECT_EQ(candidates[1].hash, second.hash);
+  EXPECT_EQ(candidates[2].hash, escrow.hash);
+  EXPECT_EQ(mempool_->PendingAccount(AddressOf(Key(1))).value()->nonce, 2u);
+  // New admissions follow them in the sequence.
+  ASSERT_TRUE(AdmitOne(early).ok());
+  EXPECT_EQ(PendingSeqs(), (std::vector<uint64_t>{10, 14, 300, 301}));
+  // The block commits them once each; nothing is left pending.
+  auto block = Commit();
+  EXPECT_EQ(block.txs.size(), 4u);
+  EXPECT_TRUE(PendingSeqs().empty());
+  EXPECT_EQ(store_->GetAccount(AddressOf(Key(1))).value()->nonce, 3u);
+}
+
+TEST_F(JournaledMempoolTest, RestoreWithNothingStoredAndWithAMalformedEntry) {
+  RestoreStats stats = Restart(1);
+  EXPECT_EQ(stats.loaded, 0u);
+  EXPECT_EQ(mempool_->size(), 0u);
+  Close();
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path() + "/chain", &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "p123", "x").ok());
+  }
+  Open();
+  auto restored = journal_->Restore(2);
+  ASSERT_FALSE(restored.ok());
+  EXPECT_EQ(restored.error().code(), core::ErrorCode::kCorruption);
+}
+
+TEST_F(JournaledMempoolTest, AFailedWriteRejectsItsTransactionsAndKeepsThemOut) {
+  Close();
+  testing::FailingEnv failing;
+  StoreOptions options;
+  options.env = failing.env.get();
+  Open(options);
+  auto a = Transfer(Key(1), AddressOf(Key(2)), 10, 0);
+  ASSERT_TRUE(AdmitOne(a).ok());
+  failing.fs->fail_wal = true;
+  auto results = journal_->AdmitAndWait({Transfer(Key(1), AddressOf(Key(2)), 10, 1),
+                                         Transfer(Key(2), AddressOf(Key(1)), 10, 0),
+                                         Transfer(Key(1), AddressOf(Key(2)), 10, 9)});
+  ASSERT_EQ(results.size(), 3u);
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_FALSE(results[i].ok());
+    EXPECT_EQ(results[i].error().code(), core::ErrorCode::kIOError)
+        << results[i].error().ToString();
+    EXPECT_NE(results[i].error().message().find("could not be persisted"), std::string::npos);
+  }
+  // A rejected transaction keeps its own verdict.
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error().code(), core::ErrorCode::kFailedPrecondition)
+      << results[2].error().ToString();
+  // Only what is on disk stays pending, and may go into a block.
+  EXPECT_EQ(mempool_->size(), 1u);
+  auto candidates = mempool_->Candidates(10, 1 << 20);
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(candidates[0].hash, a.hash);
+  EXPECT_EQ(mempool_->PendingAccount(AddressOf(Key(1))).value()->nonce, 1u);
+  failing.fs->fail_wal = false;
+  Close();
+}
+
+TEST_F(JournaledMempoolTest, AStoppedJournalRefuses) {
+  journal_->Stop();
+  auto status = AdmitOne(Transfer(Key(1), AddressOf(Key(2)), 10, 0));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), core::ErrorCode::kUnavailable);
+  EXPECT_EQ(mempool_->size(), 0u);
 }
 
 }  // namespace

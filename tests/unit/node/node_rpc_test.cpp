@@ -456,19 +456,22 @@ struct Restored {
   bool found = false;
 };
 
-// The n-th (from 1: one per start) "mempool restored: R ... re-admitted, D dropped (S stored)"
-// line of the node's log, waiting for the log to be flushed (at least once a second).
-Restored RestoreLog(const std::string& datadir, size_t n) {
+size_t LogSize(const std::string& datadir) {
+  auto log = core::ReadFile(datadir + "/node.log");
+  return log.ok() ? log->size() : 0;
+}
+
+// The "mempool restored: R ... re-admitted, D dropped (S stored)" line a start wrote to the
+// node's log after `offset` (the log's size before that start), waiting for the log to be
+// flushed (at least once a second).
+Restored RestoreLog(const std::string& datadir, size_t offset) {
   Restored out;
   aitbc::testing::WaitUntil(
       [&] {
         auto log = core::ReadFile(datadir + "/node.log");
         if (!log.ok()) return false;
-        size_t pos = std::string::npos;
-        for (size_t i = 0; i < n; ++i) {
-          pos = log->find("mempool restored: ", pos == std::string::npos ? 0 : pos + 1);
-          if (pos == std::string::npos) return false;
-        }
+        size_t pos = log->find("mempool restored: ", offset);
+        if (pos == std::string::npos) return false;
         out.found = std::sscanf(log->c_str() + pos,
                                 "mempool restored: %zu pending transactions re-admitted, %zu "
                                 "dropped (%zu stored)",
@@ -537,10 +540,11 @@ TEST(NodeDurableMempoolTest, AcceptedTransactionsSurviveKillNine) {
   (*first)->process.Kill();
 
   // Restarted (still without blocks): the mempool is back, in order (the nonces follow).
+  size_t log_offset = LogSize(datadir);
   auto second = NodeProcess::Start(datadir, no_blocks);
   ASSERT_TRUE(second.ok()) << second.error().ToString();
   EXPECT_EQ(PendingCount(**second), txs.size()) << (*second)->Describe();
-  Restored restored = RestoreLog(datadir, 2);
+  Restored restored = RestoreLog(datadir, log_offset);
   ASSERT_TRUE(restored.found) << (*second)->Describe();
   EXPECT_EQ(restored.restored, txs.size());
   EXPECT_EQ(restored.dropped, 0u);
@@ -557,10 +561,11 @@ TEST(NodeDurableMempoolTest, AcceptedTransactionsSurviveKillNine) {
   EXPECT_EQ((*second)->process.Stop(), 0);
 
   // With blocks again: each is committed exactly once, and nothing stays pending.
+  log_offset = LogSize(datadir);
   auto third = NodeProcess::Start(datadir);
   ASSERT_TRUE(third.ok()) << third.error().ToString();
   NodeProcess& node = **third;
-  EXPECT_EQ(RestoreLog(datadir, 3).restored, txs.size());
+  EXPECT_EQ(RestoreLog(datadir, log_offset).restored, txs.size());
   for (const auto& tx : txs) ASSERT_TRUE(node.WaitForTx(tx.hash.ToHex()).ok()) << node.Describe();
   auto committed = CommittedTxs(node);
   EXPECT_EQ(committed.size(), txs.size());
@@ -571,9 +576,10 @@ TEST(NodeDurableMempoolTest, AcceptedTransactionsSurviveKillNine) {
   EXPECT_EQ((*escrow)["status"], "open");
   ExpectSupplyUnchanged(node);
   EXPECT_EQ(node.process.Stop(), 0);
+  log_offset = LogSize(datadir);
   auto fourth = NodeProcess::Start(datadir);
   ASSERT_TRUE(fourth.ok());
-  Restored last = RestoreLog(datadir, 4);
+  Restored last = RestoreLog(datadir, log_offset);
   EXPECT_TRUE(last.found);
   EXPECT_EQ(last.stored, 0u);
 }
@@ -606,11 +612,12 @@ TEST(NodeDurableMempoolTest, KilledRightAfterABlockNothingIsBothCommittedAndPend
   }
   ASSERT_TRUE(killed);
 
+  size_t log_offset = LogSize(datadir);
   auto second = NodeProcess::Start(datadir, {"--block-time-ms", "150"});
   ASSERT_TRUE(second.ok()) << second.error().ToString();
   NodeProcess& node = **second;
   // Nothing committed was still stored as pending (it would have been dropped as committed).
-  Restored restored = RestoreLog(datadir, 2);
+  Restored restored = RestoreLog(datadir, log_offset);
   ASSERT_TRUE(restored.found) << node.Describe();
   EXPECT_EQ(restored.dropped, 0u);
   EXPECT_EQ(restored.restored, restored.stored);

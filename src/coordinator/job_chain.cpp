@@ -16,6 +16,9 @@ namespace {
 
 // How many GetEscrow checks one sweep may start.
 constexpr size_t kMaxReconcilesPerSweep = 256;
+// A closing transaction refused for want of funds is retried every sweep; the error is logged
+// at most this often per job (debug in between).
+constexpr int64_t kUnfundedLogIntervalMs = 60'000;
 
 const std::string* JobIdOf(const protocol::Transaction& tx) {
   if (const auto* e = std::get_if<protocol::JobEscrow>(&tx.payload)) return &e->job_id;
@@ -35,22 +38,59 @@ void JobService::BroadcastClosing(Entry& e) {
   e.closing_sent = true;
   e.chain_checked_steady_ms = d_.clock->SteadyMs();
   std::weak_ptr<bool> alive = alive_;
-  broadcaster_->Broadcast(
-      e.job.closing.bytes, [this, alive, id = e.job.job_id](core::Result<core::Hash256> result) {
-        if (alive.expired() || result.ok()) return;
-        std::lock_guard lock(mu_);
-        // Retried by the chain sweep (after reconciling with GetEscrow). Expected while the
-        // node is unreachable or does not know the escrow yet; anything else is a warning.
-        core::ErrorCode code = result.error().code();
-        if (code == core::ErrorCode::kUnavailable || code == core::ErrorCode::kTimeout ||
-            code == core::ErrorCode::kResourceExhausted || code == core::ErrorCode::kNotFound) {
-          spdlog::debug("job {}: closing broadcast failed: {}", id, result.error().ToString());
-        } else {
-          spdlog::warn("job {}: the node refused its closing transaction: {}", id,
-                       result.error().ToString());
-        }
-        if (Entry* e = FindLive(id)) e->closing_sent = false;
-      });
+  broadcaster_->Broadcast(e.job.closing.bytes, [this, alive, id = e.job.job_id](
+                                                   core::Result<core::Hash256> result) {
+    if (alive.expired() || result.ok()) return;
+    std::lock_guard lock(mu_);
+    Entry* e = FindLive(id);
+    // Retried by the chain sweep (after reconciling with GetEscrow). Expected while the
+    // node is unreachable or does not know the escrow yet; our account short of funds is
+    // an error; anything else is a warning.
+    core::ErrorCode code = result.error().code();
+    if (code == core::ErrorCode::kInsufficientFunds && e != nullptr) {
+      LogUnfundedClosing(*e, result.error());
+    } else if (code == core::ErrorCode::kUnavailable || code == core::ErrorCode::kTimeout ||
+               code == core::ErrorCode::kResourceExhausted || code == core::ErrorCode::kNotFound) {
+      spdlog::debug("job {}: closing broadcast failed: {}", id, result.error().ToString());
+    } else {
+      spdlog::warn("job {}: the node refused its closing transaction: {}", id,
+                   result.error().ToString());
+    }
+    if (e != nullptr) e->closing_sent = false;
+  });
+}
+
+// The coordinator's account cannot pay the job's closing transaction: the fee, and for a refund
+// also the client's escrow-fee rebate. Nothing is lost: the job stays failed (or completed)
+// with its closing transaction pending, the chain sweep sends it again every few seconds, and
+// it goes through once the account is funded. Until then the client's funds stay locked in
+// escrow (at worst until the escrow expires and the client refunds itself).
+void JobService::LogUnfundedClosing(Entry& e, const core::Error& error) {
+  int64_t now = d_.clock->SteadyMs();
+  if (e.unfunded_logged_steady_ms && now - *e.unfunded_logged_steady_ms < kUnfundedLogIntervalMs) {
+    spdlog::debug("job {}: closing transaction still unfunded: {}", e.job.job_id, error.message());
+    return;
+  }
+  e.unfunded_logged_steady_ms = now;
+  const Job& job = e.job;
+  bool refund = job.state != JobState::kCompleted;
+  core::Amount fee = d_.tx_params.fee;
+  core::Amount rebate = refund ? EscrowFee(job) : core::Amount();
+  std::string account = core::Address::FromPublicKey(d_.coordinator_key->public_key()).ToString();
+  std::string needs = refund
+                          ? "its fee " + fee.ToString() + " + the client's escrow-fee rebate " +
+                                rebate.ToString() + " = " + fee.Add(rebate).value_or(fee).ToString()
+                          : "its fee " + fee.ToString();
+  std::string locked = refund
+                           ? "the client's " + job.max_price.ToString() + " stays locked in escrow"
+                           : "the miner is not paid and the client's " + job.max_price.ToString() +
+                                 " stays locked in escrow";
+  spdlog::error(
+      "job {}: the node refused its {} for insufficient funds: the coordinator's account {} "
+      "must pay {} ({}). Fund {}: until then {} (at most until the escrow expires at height {} "
+      "and the client refunds itself). Retrying every {} ms.",
+      job.job_id, refund ? "refund" : "settlement", account, needs, error.message(), account,
+      locked, job.expiry_height, config_.reconcile_after_ms);
 }
 
 void JobService::OnBlock(protocol::Block block, std::function<void()> resume) {

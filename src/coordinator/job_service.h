@@ -170,6 +170,7 @@ class JobService {
 
   // Chain.
   void BroadcastClosing(Entry& e);
+  void LogUnfundedClosing(Entry& e, const core::Error& error);
   void OnBlock(protocol::Block block, std::function<void()> resume);
   void ApplyChainTx(Entry& e, const protocol::TxEnvelope& tx, uint64_t height, bool& changed);
   void SweepChain();

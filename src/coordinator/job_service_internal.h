@@ -1,6 +1,7 @@
 // Internal to job_service*.cpp: the in-memory state of one live job and the service's metrics.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "coordinator/job_service.h"
@@ -30,6 +31,7 @@ struct JobService::Entry {
   bool closing_sent = false;       // settle/refund broadcast (in flight or accepted)
   bool reconciling = false;        // a GetEscrow is in flight
   int64_t chain_checked_steady_ms = 0;
+  std::optional<int64_t> unfunded_logged_steady_ms;  // last error about our account's funds
   int64_t enqueued_steady_ms = 0;
   int64_t queue_deadline_steady_ms = 0;
   int64_t completed_steady_ms = 0;

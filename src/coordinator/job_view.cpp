@@ -1,5 +1,6 @@
 #include "coordinator/job_view.h"
 
+#include "coordinator/settlement.h"
 #include "core/clock.h"
 #include "protocol/json_codec.h"
 
@@ -28,8 +29,11 @@ std::string TxState(const ChainTx& tx) {
   return "none";
 }
 
+// `fee`: the escrow transaction's network fee, which the client pays on top of the job's cost
+// (and which the coordinator's refund of a failed or cancelled job pays back).
 nlohmann::json EscrowJson(const Job& job) {
   return {{"amount", protocol::AmountToJson(job.max_price)},
+          {"fee", protocol::AmountToJson(EscrowFee(job))},
           {"tx_hash", job.escrow.hash.ToHex()},
           {"status", TxState(job.escrow)},
           {"block_height", Height(job.escrow)},
@@ -50,12 +54,13 @@ nlohmann::json SettlementJson(const Job& job) {
 }  // namespace
 
 nlohmann::json SubmissionJson(const Job& job) {
-  return {
-      {"job_id", job.job_id},
-      {"status", JobStateName(job.state)},
-      {"submitted_at", core::FormatRfc3339(job.submitted_ms)},
-      {"escrow",
-       {{"amount", protocol::AmountToJson(job.max_price)}, {"tx_hash", job.escrow.hash.ToHex()}}}};
+  return {{"job_id", job.job_id},
+          {"status", JobStateName(job.state)},
+          {"submitted_at", core::FormatRfc3339(job.submitted_ms)},
+          {"escrow",
+           {{"amount", protocol::AmountToJson(job.max_price)},
+            {"fee", protocol::AmountToJson(EscrowFee(job))},
+            {"tx_hash", job.escrow.hash.ToHex()}}}};
 }
 
 nlohmann::json JobJson(const Job& job, bool with_result) {
@@ -80,7 +85,7 @@ nlohmann::json JobJson(const Job& job, bool with_result) {
     if (with_result) out["result"] = job.result;
     out["result_hash"] = job.result_hash.ToHex();
     out["receipt_id"] = job.receipt_id();
-    out["cost"] = protocol::AmountToJson(job.amount_paid);
+    out["cost"] = protocol::AmountToJson(job.amount_paid);  // to the miner; escrow.fee is extra
     out["metrics"] = protocol::MetricsToJson(job.metrics);
   } else {
     out["receipt_id"] = nullptr;

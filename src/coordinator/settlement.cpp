@@ -39,6 +39,12 @@ protocol::TxEnvelope SignRefund(const TxParams& params, const core::PrivateKey& 
   return SignJobTx(params, coordinator_key, protocol::JobRefund{job_id});
 }
 
+core::Amount EscrowFee(const Job& job) {
+  if (job.escrow.bytes.empty()) return core::Amount();
+  auto tx = protocol::Transaction::Decode(job.escrow.bytes);
+  return tx.ok() ? tx->fee : core::Amount();
+}
+
 core::Result<protocol::Receipt> CheckCompletion(const Job& job,
                                                 const protocol::CompleteRequest& request,
                                                 const std::optional<protocol::Price>& claimed_price,

@@ -39,6 +39,11 @@ protocol::TxEnvelope SignSettle(const TxParams& params, const core::PrivateKey& 
 protocol::TxEnvelope SignRefund(const TxParams& params, const core::PrivateKey& coordinator_key,
                                 const std::string& job_id);
 
+// The network fee the job's signed escrow transaction carries (paid by the client when it
+// commits; the coordinator's refund pays it back). Zero when there is none or it cannot be
+// decoded.
+core::Amount EscrowFee(const Job& job);
+
 // The slack allowed between a miner's reported compute time and the wall time since it was
 // assigned the job (clocks and rounding).
 inline constexpr int64_t kComputeSlackMs = 1'000;

@@ -509,7 +509,10 @@ TEST_F(ApiTest, CancelRefundsTheWholeEscrowOnTheChain) {
   auto escrow = c().chain().GetEscrow(id);
   ASSERT_TRUE(escrow.ok() && escrow->has_value());
   EXPECT_EQ((**escrow).status, "refunded");
-  EXPECT_EQ(c().Balance(client.address), before.Sub(Micro(kFee)).value());
+  EXPECT_EQ((**escrow).fee, Micro(kFee));
+  EXPECT_EQ(job["escrow"]["fee"], "0.001aitbc");
+  // The refund returned the escrow and rebated its fee: the cancelled job cost nothing.
+  EXPECT_EQ(c().Balance(client.address), before);
   EXPECT_EQ(c().chain().GetSupply()->total, c().genesis_supply);
 }
 

@@ -107,7 +107,11 @@ core::Result<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) {
     node_init.push_back("--fund");
     node_init.push_back(address + "=" + amount);
   };
-  fund(c->coordinator_address, "10aitbc");  // pays the settle and refund fees
+  fund(c->coordinator_address, options.coordinator_funds);
+  for (const std::string& entry : options.extra_funds) {
+    node_init.push_back("--fund");
+    node_init.push_back(entry);
+  }
   for (const auto& k : c->clients) fund(k.address, options.client_funds);
   for (const auto& k : c->poor) fund(k.address, options.poor_funds);
   AITBC_TRY(Run(node_init));

@@ -33,6 +33,8 @@ struct ClusterOptions {
   std::string client_funds = "100aitbc";
   std::string poor_funds = "0.5aitbc";
   std::string min_fee = "0.001aitbc";
+  std::string coordinator_funds = "10aitbc";  // pays the settle and refund fees and rebates
+  std::vector<std::string> extra_funds;       // more genesis accounts: "ADDRESS=AMOUNT"
   std::vector<std::string> coordinator_flags = {"--allow-sim-miners",
                                                 "--queue-timeout-ms",
                                                 "4000",

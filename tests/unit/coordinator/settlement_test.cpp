@@ -179,5 +179,16 @@ TEST(SignTxTest, TransactionsAreWellFormedJobTransactions) {
   EXPECT_EQ(protocol::TxEnvelope::FromBytes(refund.bytes)->hash, refund.hash);
 }
 
+TEST(EscrowFeeTest, IsTheFeeOfTheSignedEscrow) {
+  Job job = AssignedJob();
+  EXPECT_EQ(EscrowFee(job), core::Amount());  // placeholder bytes, not a transaction
+  auto escrow = SignEscrow(TxParams{"aitbc-test", Micro(1'234)}, KeyFromByte(1), job.job_id,
+                           job.max_price, AddressOf(KeyFromByte(2)), 77);
+  job.escrow.bytes = escrow.bytes;
+  EXPECT_EQ(EscrowFee(job), Micro(1'234));
+  job.escrow.bytes.resize(10);  // undecodable
+  EXPECT_EQ(EscrowFee(job), core::Amount());
+}
+
 }  // namespace
 }  // namespace aitbc::coordinator

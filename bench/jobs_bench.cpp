@@ -263,6 +263,8 @@ int main(int argc, char** argv) {
                                     "--allow-sim-miners",
                                     "--rate-limit-per-s",
                                     "0",
+                                    "--miner-rate-limit-per-s",
+                                    "0",
                                     "--queue-timeout-ms",
                                     "600000",
                                     "--sqlite-sync",

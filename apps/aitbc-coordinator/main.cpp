@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> listen, node, log_file, log_level, default_max_price;
   std::optional<int64_t> queue_timeout, start_timeout, run_timeout, heartbeat, grace;
   std::optional<uint32_t> max_attempts;
-  std::optional<double> rate, burst;
+  std::optional<double> rate, burst, miner_rate, miner_burst, admin_rate, admin_burst;
   std::optional<uint64_t> expiry_blocks;
   std::optional<size_t> threads;
   std::optional<std::string> sqlite_sync;
@@ -107,8 +107,15 @@ int main(int argc, char** argv) {
                     "After a restart, how long assigned jobs wait for their miner");
   start->add_option("--default-max-price", default_max_price,
                     "Escrow when a job names no max_price (1aitbc)");
-  start->add_option("--rate-limit-per-s", rate, "Requests per second per API key (0: no limit)");
-  start->add_option("--rate-limit-burst", burst, "Burst per API key");
+  start->add_option("--rate-limit-per-s", rate,
+                    "Requests per second per client API key (0: no limit; 100)");
+  start->add_option("--rate-limit-burst", burst, "Burst per client API key (200)");
+  start->add_option("--miner-rate-limit-per-s", miner_rate,
+                    "Requests per second per miner key (0: no limit; 1000)");
+  start->add_option("--miner-rate-limit-burst", miner_burst, "Burst per miner key (2000)");
+  start->add_option("--admin-rate-limit-per-s", admin_rate,
+                    "Requests per second per admin key (0: no limit, the default)");
+  start->add_option("--admin-rate-limit-burst", admin_burst, "Burst per admin key (1000)");
   start->add_option("--escrow-expiry-blocks", expiry_blocks, "Escrow expiry, in blocks");
   start->add_option("--threads", threads, "Event loop threads (2)");
   start->add_option("--sqlite-sync", sqlite_sync, "full (default) or normal");
@@ -201,6 +208,10 @@ int main(int argc, char** argv) {
   if (grace) c.restart_grace_ms = *grace;
   if (rate) c.rate_limit_per_s = *rate;
   if (burst) c.rate_limit_burst = *burst;
+  if (miner_rate) c.miner_rate_limit_per_s = *miner_rate;
+  if (miner_burst) c.miner_rate_limit_burst = *miner_burst;
+  if (admin_rate) c.admin_rate_limit_per_s = *admin_rate;
+  if (admin_burst) c.admin_rate_limit_burst = *admin_burst;
   if (expiry_blocks) c.escrow_expiry_blocks = *expiry_blocks;
   if (threads) c.threads = *threads;
   if (sqlite_sync) {

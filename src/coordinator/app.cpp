@@ -234,8 +234,10 @@ int RunCoordinator(const Config& config, const std::string& passphrase) {
   CheckBalance(*ctx.chain, address, genesis.params.min_fee);
 
   ctx.custody = std::make_unique<Custody>(*ctx.store, passphrase);
-  ctx.auth =
-      std::make_unique<Auth>(*ctx.store, clock, config.rate_limit_per_s, config.rate_limit_burst);
+  RateLimits limits{{config.rate_limit_per_s, config.rate_limit_burst},
+                    {config.miner_rate_limit_per_s, config.miner_rate_limit_burst},
+                    {config.admin_rate_limit_per_s, config.admin_rate_limit_burst}};
+  ctx.auth = std::make_unique<Auth>(*ctx.store, clock, limits);
   if (auto s = ctx.auth->Reload(); !s.ok()) {
     shutdown_loop();
     return fail(s.error());

@@ -14,6 +14,18 @@ core::Status Auth::Reload() {
   return core::Ok();
 }
 
+net::RateLimiter& Auth::LimiterFor(net::Role role) {
+  switch (role) {
+    case net::Role::kMiner:
+      return miner_limiter_;
+    case net::Role::kAdmin:
+      return admin_limiter_;
+    case net::Role::kClient:
+      break;
+  }
+  return client_limiter_;
+}
+
 std::optional<net::Response> Auth::Authenticate(const net::Request& request,
                                                 std::initializer_list<net::Role> allowed,
                                                 Caller& caller) {
@@ -37,9 +49,10 @@ std::optional<net::Response> Auth::Authenticate(const net::Request& request,
     }
   }
   if (!record.ok()) return net::Response::FromError(record.error());
-  if (auto wait_ms = limiter_.Take(record->id)) {
-    return net::Response::TooManyRequests(
-        *wait_ms, "rate limit exceeded for API key " + record->id + ": retry later");
+  if (auto wait_ms = LimiterFor(record->role).Take(record->id)) {
+    return net::Response::TooManyRequests(*wait_ms, "rate limit exceeded for " +
+                                                        std::string(net::RoleName(record->role)) +
+                                                        " key " + record->id + ": retry later");
   }
   caller.role = record->role;
   caller.key_id = record->id;

@@ -4,7 +4,9 @@
 // too). Keys are verified against the hashes in the store (net::ApiKeyVerifier: constant-time,
 // no plaintext held); a key created offline (`aitbc-coordinator keys create`) while the
 // coordinator runs is found on first use, and Reload() (periodic) picks up revocations. Every
-// authenticated request takes one token from its key's bucket (net::RateLimiter).
+// authenticated request takes one token from its key's bucket (net::RateLimiter), with the
+// rate and burst of the key's role: a miner makes two requests per job (status and complete)
+// plus heartbeats, so it gets its own, more generous, limit; admins may be left unlimited.
 //
 // Contract: thread-safe. Authenticate returns the error response to send (401 missing or
 // invalid key, 403 wrong role, 429 with Retry-After) or fills `caller`.
@@ -22,10 +24,26 @@
 
 namespace aitbc::coordinator {
 
+// A token bucket per API key: `per_s` tokens a second, at most `burst`; per_s 0: no limit.
+struct RateLimit {
+  double per_s = 0;
+  double burst = 0;
+};
+
+// One setting per role (config: rate_limit_*, miner_rate_limit_*, admin_rate_limit_*).
+struct RateLimits {
+  RateLimit client;
+  RateLimit miner;
+  RateLimit admin;
+};
+
 class Auth {
  public:
-  Auth(Store& store, const core::Clock& clock, double rate_per_s, double burst)
-      : store_(store), limiter_(clock, rate_per_s, burst) {}
+  Auth(Store& store, const core::Clock& clock, const RateLimits& limits)
+      : store_(store),
+        client_limiter_(clock, limits.client.per_s, limits.client.burst),
+        miner_limiter_(clock, limits.miner.per_s, limits.miner.burst),
+        admin_limiter_(clock, limits.admin.per_s, limits.admin.burst) {}
 
   // Loads every key from the store; revoked keys are forgotten.
   core::Status Reload();
@@ -35,9 +53,13 @@ class Auth {
                                             Caller& caller);
 
  private:
+  net::RateLimiter& LimiterFor(net::Role role);
+
   Store& store_;
   net::ApiKeyVerifier verifier_;
-  net::RateLimiter limiter_;
+  net::RateLimiter client_limiter_;
+  net::RateLimiter miner_limiter_;
+  net::RateLimiter admin_limiter_;
 };
 
 }  // namespace aitbc::coordinator

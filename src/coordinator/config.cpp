@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <tuple>
 
 namespace aitbc::coordinator {
 
@@ -85,6 +86,10 @@ core::Status ApplyToml(const std::string& path, Config& c) {
       {"escrow_expiry_blocks", integer(c.escrow_expiry_blocks)},
       {"rate_limit_per_s", number(c.rate_limit_per_s)},
       {"rate_limit_burst", number(c.rate_limit_burst)},
+      {"miner_rate_limit_per_s", number(c.miner_rate_limit_per_s)},
+      {"miner_rate_limit_burst", number(c.miner_rate_limit_burst)},
+      {"admin_rate_limit_per_s", number(c.admin_rate_limit_per_s)},
+      {"admin_rate_limit_burst", number(c.admin_rate_limit_burst)},
       {"follower_poll_ms", integer(c.follower_poll_ms)},
       {"reconcile_after_ms", integer(c.reconcile_after_ms)},
       {"stake_refresh_ms", integer(c.stake_refresh_ms)},
@@ -125,6 +130,17 @@ core::Status Validate(const Config& c) {
   }
   if (c.escrow_expiry_blocks == 0) {
     return core::Error::InvalidArgument("escrow_expiry_blocks must be at least 1");
+  }
+  for (auto [prefix, rate, burst] :
+       {std::tuple{"", c.rate_limit_per_s, c.rate_limit_burst},
+        std::tuple{"miner_", c.miner_rate_limit_per_s, c.miner_rate_limit_burst},
+        std::tuple{"admin_", c.admin_rate_limit_per_s, c.admin_rate_limit_burst}}) {
+    // A bucket smaller than one request would refuse every request.
+    if (rate > 0 && burst < 1) {
+      return core::Error::InvalidArgument(std::string(prefix) +
+                                          "rate_limit_burst must be at least 1 when " + prefix +
+                                          "rate_limit_per_s is above 0");
+    }
   }
   if (c.max_body_bytes < (64 << 10)) {
     return core::Error::InvalidArgument("max_body_bytes must be at least 65536");

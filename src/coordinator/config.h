@@ -34,8 +34,14 @@ struct Config {
   core::Amount default_max_price = core::Amount::FromMicro(1'000'000);  // 1 AITBC
   uint64_t escrow_expiry_blocks = 100'000;  // capped at the chain's max_escrow_blocks
 
-  double rate_limit_per_s = 100;  // per API key; 0: unlimited
+  // Requests per second and burst per API key, by the key's role; a rate of 0: unlimited.
+  // A miner makes two requests per job (status, complete) plus heartbeats: 10x a client's.
+  double rate_limit_per_s = 100;  // client keys
   double rate_limit_burst = 200;
+  double miner_rate_limit_per_s = 1'000;
+  double miner_rate_limit_burst = 2'000;
+  double admin_rate_limit_per_s = 0;  // unlimited
+  double admin_rate_limit_burst = 1'000;
 
   int64_t follower_poll_ms = 100;
   int64_t reconcile_after_ms = 3'000;  // re-check a chain transaction not committed by then

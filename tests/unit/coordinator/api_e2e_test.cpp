@@ -691,12 +691,15 @@ TEST_F(ApiTest, MinersRemoveThemselvesAndMustRegisterAgain) {
   EXPECT_EQ(submit.status, 400);
 }
 
-// A coordinator with rate limits and without --allow-sim-miners.
+// A coordinator with rate limits (one per role) and without --allow-sim-miners.
 TEST(LimitsTest, RateLimitsAnswer429WithRetryAfterAndSimMinersAreRefused) {
   ClusterOptions options;
   options.clients = 1;
-  options.miners = 2;
-  options.coordinator_flags = {"--rate-limit-per-s", "1", "--rate-limit-burst", "2"};
+  options.miners = 3;
+  // Refills slow enough (one token per 100 s) that a loaded machine cannot refill a bucket
+  // between the calls below.
+  options.coordinator_flags = {"--rate-limit-per-s",       "0.01", "--rate-limit-burst",       "2",
+                               "--miner-rate-limit-per-s", "0.01", "--miner-rate-limit-burst", "4"};
   auto cluster = Cluster::Start(options);
   ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
   Cluster& c = **cluster;
@@ -709,6 +712,20 @@ TEST(LimitsTest, RateLimitsAnswer429WithRetryAfterAndSimMinersAreRefused) {
   auto retry_after = limited.response.headers.Get("Retry-After");
   ASSERT_TRUE(retry_after.has_value());
   EXPECT_GE(std::stoi(std::string(*retry_after)), 1);
+  EXPECT_TRUE(Contains(Message(limited), "rate limit exceeded for client key")) << Message(limited);
+  // A miner key has the miner's bucket (4), not the client's (2). Unregistered: 404, once
+  // the key is through.
+  const std::string& miner_key = c.miners[2].api_key;
+  for (int i = 0; i < 4; ++i) {
+    HttpResult hb = c.Call(Method::kPost, "/v1/miners/heartbeat", miner_key, {{"free_slots", 1}},
+                           {}, "X-Miner-Key");
+    EXPECT_EQ(hb.status, 404) << i << " " << hb.body.dump();
+  }
+  HttpResult miner_limited = c.Call(Method::kPost, "/v1/miners/heartbeat", miner_key,
+                                    {{"free_slots", 1}}, {}, "X-Miner-Key");
+  EXPECT_EQ(miner_limited.status, 429);
+  EXPECT_TRUE(Contains(Message(miner_limited), "rate limit exceeded for miner key"))
+      << Message(miner_limited);
 
   SimMinerOptions sim;
   sim.coordinator_url = c.coordinator_url;

@@ -72,6 +72,11 @@ core::Status Cluster::StartNode() {
   return core::Ok();
 }
 
+core::Status Cluster::SetNodeArgs(std::vector<std::string> args) {
+  state_.node_args = std::move(args);
+  return state_.Save();
+}
+
 core::Status Cluster::StartCoordinator() { return StartService(state_.coordinator, coordinator_); }
 
 core::Status Cluster::StartMiner(size_t index) {

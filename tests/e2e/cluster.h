@@ -44,6 +44,9 @@ class Cluster {
   std::string dir() const { return state_.dir; }
 
   core::Status StartNode();
+  // The node's extra command-line arguments (after --block-time-ms from ClusterOptions), from
+  // its next start on: e.g. another block time after a restart.
+  core::Status SetNodeArgs(std::vector<std::string> args);
   core::Status StartCoordinator();
   core::Status StartMiner(size_t index);
   // SIGKILL (a crash) or SIGTERM (a clean stop), waiting for the exit.

@@ -9,7 +9,10 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/file_util.h"
 #include "e2e_util.h"
+#include "net/http_client.h"
+#include "net/json_rpc.h"
 #include "net/retry.h"
 
 namespace aitbc::e2e {
@@ -69,6 +72,23 @@ core::Amount CheckJobsClosed(Cluster& c, const std::vector<std::string>& job_ids
   }
   return paid;
 }
+
+// The client's and the only miner's balances before a test's jobs.
+struct OneMinerBalances {
+  explicit OneMinerBalances(Cluster& c)
+      : client(c.state().client_address),
+        miner(c.state().miners[0].address),
+        client_before(c.Balance(client)),
+        miner_before(c.Balance(miner)) {}
+  // The client paid exactly `paid`, the miner received it, and the supply is unchanged.
+  void ExpectPaid(Cluster& c, core::Amount paid) const {
+    EXPECT_EQ(c.Balance(client), client_before.Sub(paid).value());
+    EXPECT_EQ(c.Balance(miner), miner_before.Add(paid).value());
+    ExpectSupplyUnchanged(c);
+  }
+  std::string client, miner;
+  core::Amount client_before, miner_before;
+};
 
 TEST(Faults, MinerKilledMidJobCompletesOnAnotherMinerPaidOnce) {
   ClusterOptions options;
@@ -181,10 +201,7 @@ TEST(Faults, NodeRestartedLosesNothing) {
   auto started = Cluster::Start(options);
   ASSERT_TRUE(started.ok()) << started.error().ToString();
   Cluster& c = **started;
-  const std::string client = c.state().client_address;
-  const std::string miner = c.state().miners[0].address;
-  const core::Amount client_before = c.Balance(client);
-  const core::Amount miner_before = c.Balance(miner);
+  const OneMinerBalances balances(c);
 
   auto api = c.Client();
   client::SubmitRequest first = Request(1);
@@ -216,9 +233,65 @@ TEST(Faults, NodeRestartedLosesNothing) {
   ASSERT_TRUE(done1.ok() && done2.ok());
   EXPECT_EQ(done1->status, "completed") << done1->raw.dump() << c.Logs();
   EXPECT_EQ(done2->status, "completed") << done2->raw.dump();
-  EXPECT_EQ(c.Balance(client), client_before.Sub(paid).value());
-  EXPECT_EQ(c.Balance(miner), miner_before.Add(paid).value());
-  ExpectSupplyUnchanged(c);
+  balances.ExpectPaid(c, paid);
+}
+
+// The node crashes right after it accepted a job's escrow into its mempool (the coordinator
+// answered 201 and assigned the job) and before any block: the escrow must not be lost, since
+// the miner is already working on the job and is paid from it.
+TEST(Faults, NodeKilledRightAfterAcceptingAnEscrowKeepsIt) {
+  ClusterOptions options;
+  // No block for a minute: the accepted escrow stays in the node's mempool.
+  options.block_time_ms = 60'000;
+  options.node_args = {"--idle-block-time-ms", "60000"};
+  // The coordinator re-broadcasts an escrow it has not seen committed only after 30 s, so what
+  // the restarted node holds comes from its own disk. The job outlasts the restart.
+  testing::TempDir config_dir;
+  const std::string config = config_dir.path() + "/coordinator.toml";
+  ASSERT_TRUE(core::WriteFileAtomic(config, "reconcile_after_ms = 30000\n").ok());
+  options.coordinator_args = {"--config", config};
+  options.miner_args = {"--sim-latency-ms=4000"};
+  auto started = Cluster::Start(options);
+  ASSERT_TRUE(started.ok()) << started.error().ToString();
+  Cluster& c = **started;
+  const OneMinerBalances balances(c);
+
+  auto api = c.Client();
+  client::SubmitRequest request = Request(1);
+  auto job = api->SubmitJob(request);  // 201: the node accepted the escrow
+  ASSERT_TRUE(job.ok()) << job.error().ToString() << c.Logs();
+  c.KillNode(SIGKILL);
+  // Back with 3 s blocks: the first block comes 3 s after the start.
+  ASSERT_TRUE(c.SetNodeArgs({"--block-time-ms", "3000", "--idle-block-time-ms", "3000"}).ok());
+  ASSERT_TRUE(c.StartNode().ok()) << c.Logs();
+  auto escrow = c.Node().GetEscrow(job->job_id);
+  ASSERT_TRUE(escrow.ok()) << escrow.error().ToString();
+  EXPECT_FALSE(escrow->has_value()) << "the escrow was committed before the kill";
+  // It is in the node's mempool (the only transaction there: the job is still running, and the
+  // coordinator re-broadcasts nothing for 30 s) ...
+  net::BlockingHttpClient http;
+  net::jsonrpc::BlockingClient rpc(http, net::Url::Parse(c.state().node.url).value());
+  auto unconfirmed = rpc.Call("num_unconfirmed_txs", nlohmann::json::object());
+  ASSERT_TRUE(unconfirmed.ok()) << unconfirmed.error().ToString();
+  EXPECT_EQ((*unconfirmed)["n_txs"], 1) << unconfirmed->dump();
+  // ... because the node restored it from its disk (its log is flushed once a second).
+  const std::string restored = "mempool restored: 1 pending transactions re-admitted, 0 dropped";
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        auto log = core::ReadFile(c.state().node.log);
+        return log.ok() && log->find(restored) != std::string::npos;
+      },
+      10'000, 50))
+      << c.Logs();
+
+  // The job completes on its miner and settles from that escrow.
+  const core::Amount paid = CheckJobsClosed(c, {job->job_id});
+  auto done = api->GetJob(job->job_id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, "completed") << done->raw.dump() << c.Logs();
+  EXPECT_GT(paid.micro(), 0u);
+  EXPECT_EQ(paid, done->cost.value_or(core::Amount()));
+  balances.ExpectPaid(c, paid);
 }
 
 }  // namespace

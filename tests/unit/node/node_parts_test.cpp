@@ -78,20 +78,26 @@ TEST(TxPipelineTest, BadSignaturesAreAnsweredAndNotDelivered) {
 TEST(TxPipelineTest, FullQueueAndStoppedPipelineRefuse) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  std::atomic<bool> first{true};
   std::vector<TxPipeline::Done> held;
   std::mutex held_mu;
   TxPipeline pipeline(TxPipeline::Options{1, 2, 1},
                       [&](std::vector<protocol::TxEnvelope>, std::vector<TxPipeline::Done> done) {
-                        released.wait();  // the sink blocks: the queue stays occupied
+                        if (first.exchange(false)) entered.set_value();
+                        released.wait();  // the sink blocks: the only thread is held here
                         std::lock_guard lock(held_mu);
                         for (auto& d : done) held.push_back(std::move(d));
                       });
   std::atomic<int> answered{0};
   auto count = [&](core::Status) { ++answered; };
+  // The first transaction holds the thread in the sink; the next two fill the queue.
   pipeline.Submit(Transfer(Key(1), AddressOf(Key(2)), 1, 0), count);
+  entered.get_future().wait();
   pipeline.Submit(Transfer(Key(1), AddressOf(Key(2)), 1, 1), count);
+  pipeline.Submit(Transfer(Key(1), AddressOf(Key(2)), 1, 2), count);
   std::promise<core::Status> third;
-  pipeline.Submit(Transfer(Key(1), AddressOf(Key(2)), 1, 2),
+  pipeline.Submit(Transfer(Key(1), AddressOf(Key(2)), 1, 3),
                   [&](core::Status s) { third.set_value(std::move(s)); });
   core::Status full = third.get_future().get();
   ASSERT_FALSE(full.ok());
@@ -103,12 +109,13 @@ TEST(TxPipelineTest, FullQueueAndStoppedPipelineRefuse) {
     for (auto& d : held) d(core::Ok());
   }
   std::promise<core::Status> after;
-  pipeline.Submit(Transfer(Key(1), AddressOf(Key(2)), 1, 3),
+  pipeline.Submit(Transfer(Key(1), AddressOf(Key(2)), 1, 4),
                   [&](core::Status s) { after.set_value(std::move(s)); });
   core::Status stopped = after.get_future().get();
   ASSERT_FALSE(stopped.ok());
   EXPECT_EQ(stopped.error().code(), core::ErrorCode::kUnavailable);
-  EXPECT_EQ(answered.load(), 2);
+  // Every queued transaction was answered once (delivered, or refused by Stop()).
+  EXPECT_EQ(answered.load(), 3);
 }
 
 // ---- Ledger --------------------------------------------------------------------------------

@@ -77,7 +77,12 @@ std::string FormatJobSummary(const client::JobView& job, int64_t duration_ms) {
     line(job.status == "completed" ? "Completed in" : "Ended after", duration);
   }
   if (job.cost) {
-    line("Cost", job.cost->ToString());
+    std::string cost = job.cost->ToString();
+    // The client also paid its escrow's network fee (only a failed job's refund returns it).
+    if (job.escrow.fee && job.escrow.fee->micro() > 0) {
+      cost += " (+ " + job.escrow.fee->ToString() + " network fee)";
+    }
+    line("Cost", cost);
   } else if (job.terminal() && job.status != "completed") {
     line("Cost", core::Amount().ToString());
   }

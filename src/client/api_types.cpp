@@ -70,6 +70,7 @@ core::Result<EscrowView> EscrowFromJson(const nlohmann::json& json) {
   constexpr std::string_view kWhat = "escrow";
   AITBC_ASSIGN_OR_RETURN(e.status, OptString(json, "status", kWhat));
   AITBC_ASSIGN_OR_RETURN(e.amount, OptAmount(json, "amount", kWhat));
+  AITBC_ASSIGN_OR_RETURN(e.fee, OptAmount(json, "fee", kWhat));
   AITBC_ASSIGN_OR_RETURN(e.tx_hash, OptString(json, "tx_hash", kWhat));
   AITBC_ASSIGN_OR_RETURN(e.block_height, OptU64(json, "block_height", kWhat));
   AITBC_ASSIGN_OR_RETURN(e.expiry_height, OptU64(json, "expiry_height", kWhat));

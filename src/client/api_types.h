@@ -46,6 +46,9 @@ struct SubmitRequest {
 struct EscrowView {
   std::string status;  // e.g. "pending", "signed", "committed", "rejected"
   std::optional<core::Amount> amount;
+  // The network fee the escrow transaction paid (from the client's account); a failed job's
+  // refund returns it.
+  std::optional<core::Amount> fee;
   std::string tx_hash;
   uint64_t block_height = 0;
   uint64_t expiry_height = 0;

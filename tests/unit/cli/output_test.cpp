@@ -69,6 +69,15 @@ TEST(FormatJobSummary, TheSeedsFinalOutput) {
             "Cost: 0.25 AITBC\n");
 }
 
+TEST(FormatJobSummary, NetworkFeeIsShownNextToTheCost) {
+  client::JobView job = CompletedJob();
+  job.escrow.fee = core::Amount::FromMicro(10000);
+  EXPECT_NE(FormatJobSummary(job).find("Cost: 0.25 AITBC (+ 0.01 AITBC network fee)\n"),
+            std::string::npos);
+  job.escrow.fee = core::Amount();  // a chain without fees: the seed's line exactly
+  EXPECT_NE(FormatJobSummary(job).find("Cost: 0.25 AITBC\n"), std::string::npos);
+}
+
 TEST(FormatJobSummary, MeasuredDurationAndPendingSettlement) {
   client::JobView job = CompletedJob();
   job.settlement.status = "signed";

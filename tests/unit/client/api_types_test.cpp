@@ -27,21 +27,23 @@ TEST(ParseRfc3339, RejectsMalformed) {
 }
 
 nlohmann::json FullJob() {
-  return {{"job_id", "job_123456"},
-          {"status", "completed"},
-          {"result", "Machine learning is ..."},
-          {"receipt_id", "rcpt_abc"},
-          {"submitted_at", "2025-01-29T14:50:01Z"},
-          {"assigned_at", "2025-01-29T14:50:02Z"},
-          {"started_at", "2025-01-29T14:50:05Z"},
-          {"completed_at", "2025-01-29T14:50:18Z"},
-          {"model", "llama3.2:latest"},
-          {"miner", "aitbc1y8lrrhap2j3xzcntlp2qgm7jyudhhm2t0k4yv9"},
-          {"cost", "0.25aitbc"},
-          {"error", nullptr},
-          {"attempts", 1},
-          {"escrow", {{"status", "committed"}, {"amount", "1aitbc"}, {"block_height", 12}}},
-          {"settlement", {{"status", "committed"}, {"tx_hash", "ab"}, {"block_height", 14}}}};
+  return {
+      {"job_id", "job_123456"},
+      {"status", "completed"},
+      {"result", "Machine learning is ..."},
+      {"receipt_id", "rcpt_abc"},
+      {"submitted_at", "2025-01-29T14:50:01Z"},
+      {"assigned_at", "2025-01-29T14:50:02Z"},
+      {"started_at", "2025-01-29T14:50:05Z"},
+      {"completed_at", "2025-01-29T14:50:18Z"},
+      {"model", "llama3.2:latest"},
+      {"miner", "aitbc1y8lrrhap2j3xzcntlp2qgm7jyudhhm2t0k4yv9"},
+      {"cost", "0.25aitbc"},
+      {"error", nullptr},
+      {"attempts", 1},
+      {"escrow",
+       {{"status", "committed"}, {"amount", "1aitbc"}, {"fee", "0.01aitbc"}, {"block_height", 12}}},
+      {"settlement", {{"status", "committed"}, {"tx_hash", "ab"}, {"block_height", 14}}}};
 }
 
 TEST(JobViewFromJson, ParsesEveryField) {
@@ -59,6 +61,7 @@ TEST(JobViewFromJson, ParsesEveryField) {
   EXPECT_EQ(job->attempts, 1u);
   EXPECT_EQ(job->escrow.status, "committed");
   EXPECT_EQ(job->escrow.amount.value(), core::Amount::FromMicro(1000000));
+  EXPECT_EQ(job->escrow.fee.value(), core::Amount::FromMicro(10000));
   EXPECT_EQ(job->escrow.block_height, 12u);
   EXPECT_TRUE(job->settlement.committed());
   EXPECT_EQ(job->settlement.block_height, 14u);

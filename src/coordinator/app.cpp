@@ -306,6 +306,7 @@ int RunCoordinator(const Config& config, const std::string& passphrase) {
   server_options.max_body_bytes = config.max_body_bytes;
   server_options.server_name = std::string("aitbc-coordinator/") + kVersion;
   server_options.metrics = ctx.metrics.get();
+  server_options.access_log = net::AccessLog::kInfo;  // the seed: "logs all API calls"
   ctx.server = std::make_unique<net::HttpServer>(*ctx.loop, ctx.router, server_options);
   auto port = ctx.server->Start();
   if (!port.ok()) {

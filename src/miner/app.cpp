@@ -179,6 +179,7 @@ core::Result<std::unique_ptr<MinerApp>> MinerApp::Create(MinerConfig config, Min
   server_options.host = listen.first;
   server_options.port = listen.second;
   server_options.metrics = c.registry.get();
+  server_options.access_log = net::AccessLog::kInfo;
   server_options.server_name = "aitbc-miner";
   server_options.drain_timeout_ms = 2'000;
   c.server = std::make_unique<net::HttpServer>(*c.loop, c.router, server_options);

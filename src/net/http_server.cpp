@@ -16,6 +16,7 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include "net/access_log.h"
 #include "net/metrics.h"
 
 namespace aitbc::net {
@@ -686,8 +687,10 @@ void Connection::ForceClose() {
 
 void Connection::RecordMetrics(const Request& request, int status, TimePoint start) {
   MetricsRegistry* metrics = options_.metrics;
-  if (!metrics) return;
+  if (!metrics && options_.access_log == AccessLog::kOff) return;
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  LogAccess(options_.access_log, request, status, seconds);
+  if (!metrics) return;
   for (const auto& entry : metrics_cache_) {
     if (entry.method == request.method && entry.route == request.route.data() &&
         entry.route_size == request.route.size() && entry.status == status) {

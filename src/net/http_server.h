@@ -31,6 +31,11 @@ namespace aitbc::net {
 
 class MetricsRegistry;
 
+// One log line per answered request ("http 127.0.0.1:5312 POST /v1/jobs 201 3.21ms
+// key=client:9f2c..."), the audit trail the seed asks for ("logs all API calls"). Only the
+// non-secret id of an API key is logged, never the key.
+enum class AccessLog { kOff, kDebug, kInfo };
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
@@ -43,6 +48,7 @@ struct ServerOptions {
   size_t max_connections = 10'000;
   std::string server_name = "aitbc";
   MetricsRegistry* metrics = nullptr;  // not owned, must outlive the server; may be null
+  AccessLog access_log = AccessLog::kOff;
 };
 
 class HttpServer {

@@ -34,6 +34,8 @@ core::Result<std::unique_ptr<net::HttpServer>> StartServer(NodeContext& ctx,
   options.max_body_bytes = 32 << 20;  // JSON-RPC batches, forwarded transactions
   options.drain_timeout_ms = 5'000;
   options.metrics = ctx.metrics.get();
+  // Thousands of RPC calls per second: logged only with --log-level debug.
+  options.access_log = net::AccessLog::kDebug;
   options.server_name = "aitbc-node";
   auto server = std::make_unique<net::HttpServer>(*ctx.loop, std::move(router), options);
   auto port = server->Start();

@@ -29,6 +29,12 @@ constexpr char kTx = 't';
 constexpr char kReceiptByJob = 'r';
 constexpr char kJobByReceipt = 'R';
 constexpr char kPending = 'p';
+constexpr char kFormat = 'v';
+
+// The layout and encodings of what this file stores. Bump it whenever a stored encoding changes
+// (docs/node.md, "Storage format"): a database in another format is refused at open, never
+// misread. A database without the key predates versioning (format 1: escrows without a fee).
+constexpr uint32_t kStoreFormat = 2;
 
 void AppendBe64(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
@@ -250,10 +256,21 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::string& path,
     }
     AITBC_ASSIGN_OR_RETURN(chain::StateDelta delta, machine.GenesisDelta());
     rocksdb::WriteBatch batch;
+    batch.Put(std::string(1, kFormat), std::to_string(kStoreFormat));
     batch.Put(std::string(1, kGenesis), genesis.ToJson().dump());
     AITBC_TRY(impl->AddDelta(batch, delta));
     AITBC_TRY(impl->Write(batch, delta));
   } else {
+    AITBC_ASSIGN_OR_RETURN(auto stored_format,
+                           impl->Get(std::string(1, kFormat), "reading the storage format"));
+    std::string format = stored_format ? *stored_format : "1";
+    if (format != std::to_string(kStoreFormat)) {
+      return core::Error::FailedPrecondition(
+          "chain database " + path + " is in storage format " + format +
+          "; this aitbc-node reads format " + std::to_string(kStoreFormat) +
+          " and cannot convert it: start the node with a new data directory (a devnet: aitbc "
+          "devnet down --purge, then aitbc devnet up)");
+    }
     auto parsed = nlohmann::json::parse(*stored_genesis, nullptr, false);
     if (parsed.is_discarded()) return core::Error::Corruption("stored genesis is not JSON");
     auto stored = protocol::Genesis::FromJson(parsed);

@@ -2,16 +2,17 @@
 // indices of transactions, blocks and receipts, and the state (accounts, escrows, unbonding
 // entries, chain metadata). Implements chain::StateReader over the last committed block.
 //
-// Layout (docs/node.md, "Storage"): "a"+addr20 account, "e"+job_id escrow, "u"+be64 height
-// unbonding entries, "m" meta, "g" genesis JSON, "b"+be64 height block, "h"+hash block height,
-// "t"+tx hash be64 height ‖ be32 index, "r"+job_id settle tx hash, "R"+receipt_id job id,
-// "p"+be64 admission sequence the bytes of a pending (accepted, not yet committed) transaction.
+// Layout (docs/node.md, "Storage"): "v" storage format, "a"+addr20 account, "e"+job_id escrow,
+// "u"+be64 height unbonding entries, "m" meta, "g" genesis JSON, "b"+be64 height block, "h"+hash
+// block height, "t"+tx hash be64 height ‖ be32 index, "r"+job_id settle tx hash, "R"+receipt_id job
+// id, "p"+be64 admission sequence the bytes of a pending (accepted, not yet committed) transaction.
 //
 // Contract: CommitBlock writes everything one block changes in ONE atomic, fsync'd WriteBatch,
 // so after a crash at any moment the store holds exactly the blocks committed before it, with
 // their state. The pending entries of the block's transactions are deleted in that same batch,
 // so a transaction is never both committed and pending on disk. Open() initialises a new database
-// with the genesis state and refuses a database made for another genesis (kFailedPrecondition).
+// with the genesis state and refuses a database made for another genesis or written in another
+// storage format (kFailedPrecondition).
 // Reads are thread-safe and may run while a commit is in progress (each read sees the state before
 // or after the commit); one thread at a time may commit. Every RocksDB failure is reported as
 // kIOError, undecodable stored data as kCorruption.

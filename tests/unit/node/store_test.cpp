@@ -166,6 +166,42 @@ TEST_F(StoreTest, OpeningWithAnotherGenesisIsRefused) {
   EXPECT_NE(store.error().message().find("another genesis"), std::string::npos);
 }
 
+// A database written in another storage format (an older node's, or one without the format key:
+// format 1) is refused with both formats named, before any of its state is read.
+TEST_F(StoreTest, AnotherStorageFormatIsRefused) {
+  { OpenStore(); }
+  auto rewrite = [&](const char* value) {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path() + "/chain", &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string before;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), "v", &before).ok());
+    if (value == nullptr) {
+      ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), "v").ok());
+    } else {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "v", value).ok());
+    }
+  };
+  {
+    auto store = OpenStore();  // a new database records the current format and reopens
+    ASSERT_NE(store, nullptr);
+  }
+  rewrite("3");
+  auto newer = Store::Open(dir_.path() + "/chain", machine_);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.error().code(), core::ErrorCode::kFailedPrecondition);
+  EXPECT_NE(newer.error().message().find("storage format 3; this aitbc-node reads format 2"),
+            std::string::npos)
+      << newer.error().message();
+
+  rewrite(nullptr);
+  auto unversioned = Store::Open(dir_.path() + "/chain", machine_);
+  ASSERT_FALSE(unversioned.ok());
+  EXPECT_NE(unversioned.error().message().find("storage format 1;"), std::string::npos)
+      << unversioned.error().message();
+  EXPECT_NE(unversioned.error().message().find("new data directory"), std::string::npos);
+}
+
 TEST_F(StoreTest, UnopenableDirectoryIsAnIOError) {
   std::string file = dir_.path() + "/file";
   ASSERT_TRUE(core::WriteFileAtomic(file, "x").ok());

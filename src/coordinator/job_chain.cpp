@@ -168,6 +168,7 @@ void JobService::OnJobFinishedOnChain(Entry& e) {
   queue_.Remove(e.job.job_id);
   CancelTimer(e);
   if (e.job.state == JobState::kAssigned || e.job.state == JobState::kRunning) {
+    StopOnMiner(e, "its escrow is no longer on the chain");
     ReleaseMiner(e, std::nullopt);
   }
   ++e.assign_gen;

@@ -165,6 +165,7 @@ void JobService::Push(Entry& e, uint32_t gen) {
                  });
   ArmTimer(e, config_.start_timeout_ms, [this, gen](Entry& e) {
     if (e.assign_gen != gen || e.job.state != JobState::kAssigned) return;
+    StopOnMiner(e, "it did not start within " + Seconds(config_.start_timeout_ms));
     AttemptFailed(e, "miner did not start the job within " + Seconds(config_.start_timeout_ms),
                   true);
   });
@@ -205,6 +206,16 @@ void JobService::ReleaseMiner(Entry& e, std::optional<bool> success) {
   if (success) {
     registry_.RecordOutcome(miner->miner_id, *success, d_.clock->NowMs() - e.job.assigned_ms);
   }
+}
+
+void JobService::StopOnMiner(const Entry& e, const std::string& reason) {
+  if (e.job.state != JobState::kAssigned && e.job.state != JobState::kRunning) return;
+  const MinerInfo* miner = registry_.Find(e.job.miner_id);
+  if (d_.http == nullptr || miner == nullptr || !miner->registered || miner->push_key.empty()) {
+    return;
+  }
+  CancelOnMiner(*d_.http, miner->registration.url, miner->push_key, e.job.job_id, reason,
+                config_.push_timeout_ms);
 }
 
 void JobService::AttemptFailed(Entry& e, const std::string& reason, bool counts) {
@@ -301,6 +312,7 @@ void JobService::ReportRunning(const Caller& caller, const std::string& job_id,
         int64_t now = d_.clock->NowMs();
         e.job.started_ms = report.started_at_ms > 0 ? std::min(report.started_at_ms, now) : now;
         ArmTimer(e, std::max<int64_t>(e.job.deadline_ms - now, 1), [this](Entry& e) {
+          StopOnMiner(e, "its deadline passed");
           AttemptFailed(e, "miner did not finish the job by its deadline", true);
         });
         Persist(e, {}, nullptr);

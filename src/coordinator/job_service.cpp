@@ -106,6 +106,7 @@ core::Status JobService::Start() {
           }
           int64_t left = e.job.deadline_ms - d_.clock->NowMs();
           ArmTimer(e, std::max<int64_t>(left, 1), [this](Entry& e) {
+            StopOnMiner(e, "its deadline passed");
             AttemptFailed(e, "miner did not finish the job by its deadline", true);
           });
         });
@@ -650,9 +651,10 @@ void JobService::Cancel(const Caller& caller, const std::string& job_id, JobDone
         Answer(std::move(done), ok.error());
         return;
       }
-      Fail(*e, JobState::kCancelled,
-           caller.role == net::Role::kAdmin ? "cancelled by an operator"
-                                            : "cancelled by the client");
+      std::string reason =
+          caller.role == net::Role::kAdmin ? "cancelled by an operator" : "cancelled by the client";
+      StopOnMiner(*e, reason);
+      Fail(*e, JobState::kCancelled, reason);
       WhenDurable(*e,
                   [this, e, done = std::move(done)]() mutable { Answer(std::move(done), e->job); });
       return;

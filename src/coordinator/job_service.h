@@ -162,6 +162,8 @@ class JobService {
   // The current attempt ended without a result: requeue, or fail after max_attempts.
   void AttemptFailed(Entry& e, const std::string& reason, bool counts);
   void ReleaseMiner(Entry& e, std::optional<bool> success);
+  // Asks the job's miner to stop it (best effort) when the job is assigned or running.
+  void StopOnMiner(const Entry& e, const std::string& reason);
   void Fail(Entry& e, JobState to, const std::string& reason);
   core::Result<Entry*> MinerJob(const Caller& caller, const std::string& job_id);
   void SweepMiners();

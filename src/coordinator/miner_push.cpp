@@ -1,5 +1,7 @@
 #include "coordinator/miner_push.h"
 
+#include <spdlog/spdlog.h>
+
 namespace aitbc::coordinator {
 
 void PushAssignment(net::HttpClient& http, const std::string& miner_url,
@@ -35,6 +37,31 @@ void PushAssignment(net::HttpClient& http, const std::string& miner_url,
       done(PushResult{PushOutcome::kBusy, detail});
     } else {
       done(PushResult{PushOutcome::kRejected, detail});
+    }
+  });
+}
+
+void CancelOnMiner(net::HttpClient& http, const std::string& miner_url, const std::string& push_key,
+                   const std::string& job_id, const std::string& reason, int64_t timeout_ms) {
+  auto url = net::Url::Parse(miner_url);
+  if (!url.ok()) return;
+  net::ClientRequest req;
+  req.method = net::Method::kPost;
+  req.url = url->WithTarget("/v1/jobs/" + job_id + "/cancel");
+  req.headers.Set("Content-Type", "application/json");
+  req.headers.Set("X-Api-Key", push_key);
+  req.body = nlohmann::json{{"reason", reason}}.dump();
+  req.connect_timeout_ms = std::min<int64_t>(timeout_ms, 2'000);
+  req.read_timeout_ms = timeout_ms;
+  http.Send(std::move(req), [job_id, miner_url](core::Result<net::Response> response) {
+    if (!response.ok()) {
+      spdlog::info("job {}: could not tell miner {} to stop it: {}", job_id, miner_url,
+                   response.error().ToString());
+    } else if (response->status != 200) {
+      spdlog::info("job {}: miner {} answered {} to the cancellation: {}", job_id, miner_url,
+                   response->status, net::ErrorFromResponse(*response).message());
+    } else {
+      spdlog::debug("job {}: miner {} stopped it", job_id, miner_url);
     }
   });
 }

@@ -1,5 +1,6 @@
-// Pushing a job to a miner: POST {miner url}/v1/jobs/assign with the AssignRequest, presenting
-// the miner's push key in X-Api-Key (the credential the miner received at registration).
+// Pushing a job to a miner, and telling it to stop one: POST {miner url}/v1/jobs/assign with the
+// AssignRequest, presenting the miner's push key in X-Api-Key (the credential the miner received at
+// registration).
 //
 // Contract: `done` runs exactly once, on the HTTP client's threads. Outcomes: 2xx accepted;
 // 401/409/429/503 busy (try another miner, not the miner's fault: 401 is a miner that has not
@@ -25,5 +26,12 @@ struct PushResult {
 void PushAssignment(net::HttpClient& http, const std::string& miner_url,
                     const std::string& push_key, const protocol::AssignRequest& request,
                     int64_t timeout_ms, std::function<void(PushResult)> done);
+
+// Tells a miner to stop a job the coordinator no longer wants it to run (cancelled, past its
+// deadline, escrow gone): POST {miner url}/v1/jobs/{id}/cancel {"reason"} with the push key.
+// Best effort, so the job's state never waits on it: the outcome is only logged. A miner that
+// does not hear it finishes the job, and its report is answered 409.
+void CancelOnMiner(net::HttpClient& http, const std::string& miner_url, const std::string& push_key,
+                   const std::string& job_id, const std::string& reason, int64_t timeout_ms);
 
 }  // namespace aitbc::coordinator

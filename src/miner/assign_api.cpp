@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <string>
+
 namespace aitbc::miner {
 
 core::Status CheckPrice(const protocol::Price& offered, const protocol::Price& ask) {
@@ -18,15 +21,41 @@ core::Status CheckPrice(const protocol::Price& offered, const protocol::Price& a
   return core::Ok();
 }
 
+namespace {
+
+// Only the coordinator this miner registered with holds the push key.
+std::optional<net::Response> RefuseWithoutPushKey(const MinerContext& context,
+                                                  const net::Request& request, const char* what) {
+  if (context.link->CheckPushKey(request.Header("X-Api-Key"))) return std::nullopt;
+  spdlog::warn("refused {} from {}: missing or wrong push key", what, request.remote_address);
+  return net::Response::FromError(core::Error::Unauthenticated(
+      std::string("missing or wrong push key (X-Api-Key): only the coordinator this miner "
+                  "registered with may ") +
+      (std::string_view(what) == "an assignment" ? "assign" : "cancel") + " jobs"));
+}
+
+}  // namespace
+
 void AddAssignRoute(net::Router& router, MinerContext& context) {
-  router.Add(net::Method::kPost, "/v1/jobs/assign", [&context](net::Request& request) {
-    if (!context.link->CheckPushKey(request.Header("X-Api-Key"))) {
-      spdlog::warn("refused an assignment from {}: missing or wrong push key",
-                   request.remote_address);
-      return net::Response::FromError(core::Error::Unauthenticated(
-          "missing or wrong push key (X-Api-Key): only the coordinator this miner registered "
-          "with may assign jobs"));
+  router.Add(net::Method::kPost, "/v1/jobs/{id}/cancel", [&context](net::Request& request) {
+    if (auto refused = RefuseWithoutPushKey(context, request, "a cancellation")) return *refused;
+    std::string reason = "no reason given";
+    if (!request.body.empty()) {
+      core::Result<nlohmann::json> body = request.JsonBody();
+      if (!body.ok()) return net::Response::FromError(body.error());
+      if (body->is_object() && body->contains("reason") && (*body)["reason"].is_string()) {
+        reason = (*body)["reason"].get<std::string>();
+        if (reason.size() > 256) reason.resize(256);
+      }
     }
+    std::string job_id(request.PathParam("id"));
+    core::Result<bool> stopped = context.runner->Cancel(job_id, reason);
+    if (!stopped.ok()) return net::Response::FromError(stopped.error());
+    return net::Response::Json(
+        200, {{"job_id", job_id}, {"status", *stopped ? "cancelled" : "finished"}});
+  });
+  router.Add(net::Method::kPost, "/v1/jobs/assign", [&context](net::Request& request) {
+    if (auto refused = RefuseWithoutPushKey(context, request, "an assignment")) return *refused;
     core::Result<nlohmann::json> body = request.JsonBody();
     if (!body.ok()) return net::Response::FromError(body.error());
     core::Result<protocol::AssignRequest> assignment = protocol::AssignRequest::FromJson(*body);

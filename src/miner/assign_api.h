@@ -8,7 +8,16 @@
 //       deadline already past
 //   401 missing or wrong push key      409 job id already known      503 every slot busy, or
 //       the miner is shutting down (with Retry-After: 1)
-// Contract: the handler only reads the context; thread-safe.
+//
+// POST /v1/jobs/{id}/cancel: the coordinator no longer wants the job (the client cancelled it,
+// its deadline passed, its escrow is gone). Same push key.
+//   body (optional): {"reason": "..."}
+//   200 {"job_id","status":"cancelled"}  it was running: the backend call is abandoned, the slot
+//                                        is free, and no report is sent for it
+//   200 {"job_id","status":"finished"}   it had already finished (its report, if still pending,
+//                                        is delivered and answered 409)
+//   401 missing or wrong push key      404 the miner never had the job
+// Contract: the handlers only read the context; thread-safe.
 #pragma once
 
 #include "miner/context.h"
@@ -16,6 +25,7 @@
 
 namespace aitbc::miner {
 
+// Adds POST /v1/jobs/assign and POST /v1/jobs/{id}/cancel.
 void AddAssignRoute(net::Router& router, MinerContext& context);
 
 // Checks an assignment against the miner's ask: every component of the offered price must be at

@@ -191,13 +191,7 @@ void JobRunner::Finish(const std::shared_ptr<Job>& job, InferenceOutcome outcome
   {
     std::lock_guard lock(mu_);
     if (job->finished) return;
-    job->finished = true;
-    if (job->deadline_timer) loop_.Cancel(*job->deadline_timer);
-    if (job->gpu_timer) loop_.Cancel(*job->gpu_timer);
-    call = std::move(job->call);
-    jobs_.erase(job->id());
-    RememberFinishedLocked(job->id());
-    metrics_.SetRunningJobs(jobs_.size());
+    call = EndLocked(*job);
   }
   if (call) call->Cancel();  // a deadline or a shutdown ended it: stop reading from the backend
 
@@ -216,13 +210,46 @@ void JobRunner::Finish(const std::shared_ptr<Job>& job, InferenceOutcome outcome
     metrics_.JobFinished(report.code);
   }
   link_.ReportFinal(std::move(entry));
+  NotifyIfIdle();
+}
 
+std::shared_ptr<InferenceCall> JobRunner::EndLocked(Job& job) {
+  job.finished = true;
+  if (job.deadline_timer) loop_.Cancel(*job.deadline_timer);
+  if (job.gpu_timer) loop_.Cancel(*job.gpu_timer);
+  std::shared_ptr<InferenceCall> call = std::move(job.call);
+  RememberFinishedLocked(job.id());
+  jobs_.erase(job.id());  // last: `job` may be owned only by the map
+  metrics_.SetRunningJobs(jobs_.size());
+  return call;
+}
+
+void JobRunner::NotifyIfIdle() {
   std::vector<std::function<void()>> idle;
   {
     std::lock_guard lock(mu_);
     if (jobs_.empty()) idle.swap(idle_waiters_);
   }
   for (auto& fn : idle) fn();
+}
+
+core::Result<bool> JobRunner::Cancel(const std::string& job_id, const std::string& reason) {
+  std::shared_ptr<InferenceCall> call;
+  {
+    std::lock_guard lock(mu_);
+    auto it = jobs_.find(job_id);
+    if (it == jobs_.end()) {
+      if (finished_.count(job_id) || link_.HasPendingReport(job_id)) return false;
+      return core::Error::NotFound("job " + job_id + " is not known to this miner");
+    }
+    std::shared_ptr<Job> job = it->second;  // keeps it alive past the erase
+    call = EndLocked(*job);
+  }
+  if (call) call->Cancel();
+  spdlog::info("job {}: stopped: the coordinator cancelled it ({})", job_id, reason);
+  metrics_.JobFinished("cancelled");
+  NotifyIfIdle();
+  return true;
 }
 
 std::vector<JobRunner::RunningJob> JobRunner::Running() const {

@@ -12,7 +12,8 @@
 //             with the miner's key;
 //   fail:     the backend's failure code and reason, "timeout" when the deadline passes first
 //             (the backend call is cancelled), "cancelled" at shutdown, "invalid_output" for a
-//             result that is not valid UTF-8.
+//             result that is not valid UTF-8;
+//   cancelled by the coordinator (Cancel): the backend call is abandoned, no report.
 // Contract: thread-safe; Assign() is atomic with respect to the slot count, so concurrent
 // assignments never exceed it. Callbacks capture `this`: the owner stops the EventLoop before
 // destroying the runner.
@@ -65,6 +66,11 @@ class JobRunner {
     std::string model;
     int64_t started_at_ms = 0;
   };
+  // The coordinator no longer wants the job: abandons its backend call and frees its slot
+  // without a report. true when it was running, false when it had already finished;
+  // kNotFound when this miner never had it (or forgot it).
+  core::Result<bool> Cancel(const std::string& job_id, const std::string& reason);
+
   std::vector<RunningJob> Running() const;
   uint32_t slots() const { return options_.slots; }
   uint32_t free_slots() const;
@@ -80,6 +86,9 @@ class JobRunner {
   void StartBackend(const std::shared_ptr<Job>& job);
   void SampleGpu(const std::shared_ptr<Job>& job);
   void Finish(const std::shared_ptr<Job>& job, InferenceOutcome outcome, int64_t steady_end_ms);
+  // Marks the job finished and frees its slot (under mu_); returns its backend call to cancel.
+  std::shared_ptr<InferenceCall> EndLocked(Job& job);
+  void NotifyIfIdle();
   OutboxEntry CompleteReport(Job& job, InferenceOutput output, int64_t steady_end_ms);
   void RememberFinishedLocked(const std::string& job_id);
 

@@ -2,7 +2,7 @@
 // concurrent assignments, 409, price, bad bodies, deadlines), /v1/status, /metrics, /healthz,
 // and its interplay with a coordinator stand-in (registration, push keys, heartbeats and
 // re-registration, signed proofs, reports retried across a coordinator restart, 409/400
-// answers, GPU metrics from an injected sampler, graceful shutdown).
+// answers, GPU metrics from an injected sampler, graceful shutdown, cancellation).
 #include <unistd.h>
 
 #include <algorithm>
@@ -92,6 +92,16 @@ class MinerServiceTest : public ::testing::Test {
     request.method = net::Method::kPost;
     request.url = net::Url::Parse(miner_->url() + "/v1/jobs/assign").value();
     request.headers.Set("X-Api-Key", coordinator_.push_key());
+    request.body = body;
+    return client_.Send(std::move(request));
+  }
+
+  core::Result<net::Response> Cancel(const std::string& job_id, const std::string& key,
+                                     const std::string& body = R"({"reason":"test"})") {
+    net::ClientRequest request;
+    request.method = net::Method::kPost;
+    request.url = net::Url::Parse(miner_->url() + "/v1/jobs/" + job_id + "/cancel").value();
+    request.headers.Set("X-Api-Key", key);
     request.body = body;
     return client_.Send(std::move(request));
   }
@@ -538,6 +548,50 @@ TEST_F(MinerServiceTest, APassedDeadlineFailsTheJobWithTimeoutAndFreesTheSlot) {
   EXPECT_EQ(miner_->context().runner->free_slots(), 1u);
   EXPECT_EQ(coordinator_.count("POST", "/v1/jobs/job_slow/complete"), 0u);
   ASSERT_EQ(Assign(MakeAssignment("job_next"))->status, 202);
+}
+
+// The coordinator cancels a running job: the slot is free at once, the backend call is
+// abandoned, and the miner sends no report for it. Only the push key may cancel.
+TEST_F(MinerServiceTest, ACancelledJobFreesItsSlotAndIsNeverReported) {
+  MinerConfig config = Config();
+  config.sim_latency_ms = 3'000;
+  StartMiner(config);
+  ASSERT_EQ(Assign(MakeAssignment("job_c"))->status, 202);
+  ASSERT_TRUE(coordinator_.WaitFor("POST", "/v1/jobs/job_c/status", 1));
+  EXPECT_EQ(miner_->context().runner->free_slots(), 0u);
+
+  auto no_key = Cancel("job_c", "");
+  ASSERT_TRUE(no_key.ok());
+  EXPECT_EQ(no_key->status, 401);
+  auto wrong_key = Cancel("job_c", coordinator_.options().miner_key);
+  ASSERT_TRUE(wrong_key.ok());
+  EXPECT_EQ(wrong_key->status, 401);
+  auto bad_body = Cancel("job_c", coordinator_.push_key(), "{not json");
+  ASSERT_TRUE(bad_body.ok());
+  EXPECT_EQ(bad_body->status, 400);
+  EXPECT_EQ(miner_->context().runner->free_slots(), 0u) << "a refused cancel stopped the job";
+
+  auto cancelled = Cancel("job_c", coordinator_.push_key());
+  ASSERT_TRUE(cancelled.ok());
+  ASSERT_EQ(cancelled->status, 200) << cancelled->body;
+  EXPECT_NE(cancelled->body.find(R"("status":"cancelled")"), std::string::npos);
+  EXPECT_EQ(miner_->context().runner->free_slots(), 1u);
+  // Again: it is over, so "finished"; a job the miner never had: 404.
+  auto again = Cancel("job_c", coordinator_.push_key());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, 200);
+  EXPECT_NE(again->body.find(R"("status":"finished")"), std::string::npos);
+  auto unknown = Cancel("job_never", coordinator_.push_key(), "");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->status, 404);
+  // The same id cannot be assigned again; another job takes the freed slot.
+  EXPECT_EQ(Assign(MakeAssignment("job_c"))->status, 409);
+  ASSERT_EQ(Assign(MakeAssignment("job_after"))->status, 202);
+  ASSERT_TRUE(WaitFinal("job_after", "complete").has_value());
+  // Past the cancelled job's latency: still no report for it.
+  EXPECT_EQ(coordinator_.count("POST", "/v1/jobs/job_c/complete"), 0u);
+  EXPECT_EQ(coordinator_.count("POST", "/v1/jobs/job_c/fail"), 0u);
+  EXPECT_FALSE(core::FileExists(OutboxFile("job_c")));
 }
 
 TEST_F(MinerServiceTest, AModelTheBackendLacksFailsWithModelNotFound) {

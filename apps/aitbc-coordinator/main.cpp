@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   AddDbFlags(start, start_flags);
   std::string config_file;
   std::optional<std::string> listen, node, log_file, log_level, default_max_price;
-  std::optional<int64_t> queue_timeout, start_timeout, run_timeout, heartbeat, grace;
+  std::optional<int64_t> queue_timeout, start_timeout, run_timeout, heartbeat, grace, balance_check;
   std::optional<uint32_t> max_attempts;
   std::optional<double> rate, burst, miner_rate, miner_burst, admin_rate, admin_burst;
   std::optional<uint64_t> expiry_blocks;
@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
                     "Requests per second per admin key (0: no limit, the default)");
   start->add_option("--admin-rate-limit-burst", admin_burst, "Burst per admin key (1000)");
   start->add_option("--escrow-expiry-blocks", expiry_blocks, "Escrow expiry, in blocks");
+  start->add_option("--balance-check-ms", balance_check,
+                    "How often the coordinator's own balance is read (60000)");
   start->add_option("--threads", threads, "Event loop threads (2)");
   start->add_option("--sqlite-sync", sqlite_sync, "full (default) or normal");
 
@@ -206,6 +208,7 @@ int main(int argc, char** argv) {
   if (run_timeout) c.run_timeout_ms = *run_timeout;
   if (heartbeat) c.heartbeat_interval_ms = *heartbeat;
   if (grace) c.restart_grace_ms = *grace;
+  if (balance_check) c.balance_check_ms = *balance_check;
   if (rate) c.rate_limit_per_s = *rate;
   if (burst) c.rate_limit_burst = *burst;
   if (miner_rate) c.miner_rate_limit_per_s = *miner_rate;

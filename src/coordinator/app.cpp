@@ -49,35 +49,6 @@ core::Status ReadChain(net::ChainClient& chain, protocol::Genesis& genesis,
   }
 }
 
-// Start-up calls the coordinator's balance low below this many refunds.
-constexpr uint64_t kLowBalanceRefunds = 1'000;
-
-// On a chain with a minimum fee the coordinator's account pays the fee of every settle and
-// refund, and each refund also rebates the client's escrow fee (docs/coordinator.md, "Fees").
-// Warns when the account cannot pay for many refunds.
-void CheckBalance(net::ChainClient& chain, const core::Address& address, core::Amount min_fee) {
-  if (min_fee.micro() == 0) return;
-  auto account = Await<net::AccountInfo>([&](auto done) { chain.GetAccount(address, done); });
-  if (!account.ok()) {
-    spdlog::warn("cannot read the coordinator's balance: {}", account.error().ToString());
-    return;
-  }
-  core::Amount per_refund = min_fee.Add(min_fee).value_or(min_fee);  // fee + rebate
-  uint64_t refunds = account->balance.micro() / per_refund.micro();
-  if (refunds >= kLowBalanceRefunds) {
-    spdlog::info("coordinator account {} holds {}: {} refunds at {} each (fee + rebate)",
-                 address.ToString(), account->balance.ToString(), refunds, per_refund.ToString());
-    return;
-  }
-  spdlog::warn(
-      "LOW BALANCE: the coordinator's account {} holds {}. On this chain (minimum fee {}) each "
-      "settlement costs it {} and each refund {} (its fee + the client's escrow-fee rebate), so "
-      "it can pay for only {} refunds. Fund {}: a refund it cannot pay is retried until it can, "
-      "and meanwhile the client's funds stay locked in escrow.",
-      address.ToString(), account->balance.ToString(), min_fee.ToString(), min_fee.ToString(),
-      per_refund.ToString(), refunds, address.ToString());
-}
-
 std::string ReadyJson(const std::string& host, uint16_t port, const core::Address& address,
                       const std::string& chain_id) {
   std::string url_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -231,7 +202,10 @@ int RunCoordinator(const Config& config, const std::string& passphrase) {
   spdlog::info("coordinator {} on chain '{}' at height {} (node {}), database {}",
                address.ToString(), genesis.chain_id, status.height, config.node_url,
                ctx.store->backend());
-  CheckBalance(*ctx.chain, address, genesis.params.min_fee);
+  ctx.balance_watch = std::make_unique<BalanceWatch>(
+      *ctx.loop, *ctx.chain, *ctx.metrics, clock, address, genesis.params.min_fee,
+      BalanceWatchOptions{.interval_ms = config.balance_check_ms});
+  ctx.balance_watch->Start();
 
   ctx.custody = std::make_unique<Custody>(*ctx.store, passphrase);
   RateLimits limits{{config.rate_limit_per_s, config.rate_limit_burst},

@@ -17,6 +17,7 @@
 
 #include "coordinator/api.h"
 #include "coordinator/auth.h"
+#include "coordinator/balance_watch.h"
 #include "coordinator/config.h"
 #include "coordinator/custody.h"
 #include "coordinator/job_service.h"
@@ -48,6 +49,7 @@ struct CoordinatorContext {
   std::unique_ptr<Custody> custody;
   std::unique_ptr<Auth> auth;
   std::unique_ptr<JobService> jobs;
+  std::unique_ptr<BalanceWatch> balance_watch;
   ApiContext api;
   std::shared_ptr<net::Router> router;
   std::unique_ptr<net::HttpServer> server;

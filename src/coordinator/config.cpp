@@ -93,6 +93,7 @@ core::Status ApplyToml(const std::string& path, Config& c) {
       {"follower_poll_ms", integer(c.follower_poll_ms)},
       {"reconcile_after_ms", integer(c.reconcile_after_ms)},
       {"stake_refresh_ms", integer(c.stake_refresh_ms)},
+      {"balance_check_ms", integer(c.balance_check_ms)},
       {"threads", integer(c.threads)},
       {"sqlite_full_sync", boolean(c.sqlite_full_sync)},
       {"max_body_bytes", integer(c.max_body_bytes)},
@@ -122,7 +123,8 @@ core::Status Validate(const Config& c) {
                          {"run_timeout_ms", c.run_timeout_ms},
                          {"push_timeout_ms", c.push_timeout_ms},
                          {"heartbeat_interval_ms", c.heartbeat_interval_ms},
-                         {"follower_poll_ms", c.follower_poll_ms}}) {
+                         {"follower_poll_ms", c.follower_poll_ms},
+                         {"balance_check_ms", c.balance_check_ms}}) {
     if (v <= 0) return core::Error::InvalidArgument(std::string(name) + " must be positive");
   }
   if (c.default_max_price.micro() == 0) {

@@ -46,6 +46,7 @@ struct Config {
   int64_t follower_poll_ms = 100;
   int64_t reconcile_after_ms = 3'000;  // re-check a chain transaction not committed by then
   int64_t stake_refresh_ms = 30'000;
+  int64_t balance_check_ms = 60'000;  // the coordinator's own balance (it pays settle/refund fees)
   size_t threads = 2;
   bool sqlite_full_sync = true;
   size_t max_body_bytes = 2 << 20;

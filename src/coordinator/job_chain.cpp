@@ -108,7 +108,7 @@ void JobService::OnBlock(protocol::Block block, std::function<void()> resume) {
   // The height is stored after (group commit keeps the order) the job updates it implies.
   std::weak_ptr<bool> alive = alive_;
   d_.store->Write({PutMeta{kFollowerHeightKey, std::to_string(height)}},
-                  [this, alive, height, resume = std::move(resume)](core::Status status) {
+                  [alive, height, resume = std::move(resume)](core::Status status) {
                     if (alive.expired()) return;
                     if (!status.ok()) {
                       spdlog::error("store: recording block {} failed: {}", height,

@@ -40,6 +40,15 @@ bool LogContains(Cluster& c, const std::string& text) {
   return CoordinatorLog(c).find(text) != std::string::npos;
 }
 
+// A value of the coordinator's /metrics (a series without labels); -2 when absent.
+double CoordinatorMetric(Cluster& c, const std::string& name) {
+  HttpResult r = c.Call(Method::kGet, "/metrics", "");
+  const std::string& text = r.response.body;
+  size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return -2;
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
 nlohmann::json WaitStatus(Cluster& c, const KeyInfo& client, const std::string& id,
                           const std::string& status) {
   nlohmann::json last;
@@ -121,6 +130,7 @@ TEST(FeeTest, AnUnfundedCoordinatorKeepsTheRefundPendingAndPaysItOnceFunded) {
   ClusterOptions options = FeeOptions();
   // A refund costs the coordinator 0.02 AITBC (fee + rebate); it holds 0.015.
   options.coordinator_funds = "0.015aitbc";
+  options.coordinator_flags.insert(options.coordinator_flags.end(), {"--balance-check-ms", "200"});
   core::PrivateKey funder = core::PrivateKey::FromSeed(core::Bytes(32, 0x42)).value();
   core::Address funder_address = core::Address::FromPublicKey(funder.public_key());
   options.extra_funds = {funder_address.ToString() + "=5aitbc"};
@@ -128,9 +138,15 @@ TEST(FeeTest, AnUnfundedCoordinatorKeepsTheRefundPendingAndPaysItOnceFunded) {
   ASSERT_TRUE(started.ok()) << started.error().ToString();
   Cluster& c = **started;
   const KeyInfo& client = c.clients[0];
-  EXPECT_TRUE(LogContains(
-      c, "LOW BALANCE: the coordinator's account " + c.coordinator_address + " holds 0.015 AITBC"))
+  EXPECT_TRUE(aitbc::testing::WaitUntil(
+      [&] {
+        return LogContains(c, "LOW BALANCE: the coordinator's account " + c.coordinator_address +
+                                  " holds 0.015 AITBC");
+      },
+      10'000, 50))
       << CoordinatorLog(c);
+  EXPECT_EQ(CoordinatorMetric(c, "aitbc_coordinator_balance_uaitbc"), 15'000);
+  EXPECT_EQ(CoordinatorMetric(c, "aitbc_coordinator_refunds_covered"), 0);
 
   c.AddMiner(0, {"hang-model"}, Mode::kHang);
   core::Amount client_before = c.Balance(client.address);
@@ -176,6 +192,14 @@ TEST(FeeTest, AnUnfundedCoordinatorKeepsTheRefundPendingAndPaysItOnceFunded) {
   EXPECT_EQ(c.Balance(client.address), client_before);
   // 0.015 + 1 received − 0.02 for the refund.
   EXPECT_EQ(c.Balance(c.coordinator_address), Micro(15'000 + 1'000'000 - 2 * kFee));
+  // The watch sees the new balance (read every 200 ms here); 0.995 pays for 49 more refunds.
+  EXPECT_TRUE(aitbc::testing::WaitUntil(
+      [&] {
+        return CoordinatorMetric(c, "aitbc_coordinator_balance_uaitbc") == 995'000 &&
+               CoordinatorMetric(c, "aitbc_coordinator_refunds_covered") == 49;
+      },
+      10'000, 50));
+
   EXPECT_EQ(c.chain().GetSupply()->total, c.genesis_supply);
 }
 

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
 
 #include "cli/processes.h"
 #include "client/coordinator_client.h"
 #include "client/wallet.h"
 #include "core/clock.h"
+#include "core/field_lines.h"
 #include "core/file_util.h"
 #include "net/http_client.h"
 #include "net/retry.h"
@@ -22,19 +22,6 @@ constexpr const char* kCoordinatorProgram = "aitbc-coordinator";
 constexpr const char* kMinerProgram = "aitbc-miner";
 constexpr const char* kChainId = "aitbc-devnet";
 constexpr const char* kFaucetWallet = "faucet";
-
-// "key: value" lines of a tool's output.
-std::map<std::string, std::string> KeyValues(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    size_t colon = line.find(": ");
-    if (colon == std::string::npos) continue;
-    out[line.substr(0, colon)] = line.substr(colon + 2);
-  }
-  return out;
-}
 
 // Runs one of our tools; an error quotes its output.
 core::Result<ToolOutput> Tool(const std::string& step, const std::vector<std::string>& argv,
@@ -347,8 +334,9 @@ core::Result<DevnetState> InitDevnet(const DevnetOptions& options) {
       ToolOutput init,
       Tool("initialising the coordinator",
            {coordinator_bin, "init", "--datadir", cdir, "--insecure-no-passphrase"}, env));
-  AITBC_ASSIGN_OR_RETURN(state.coordinator.address,
-                         Field(KeyValues(init.out), "coordinator address", "coordinator init"));
+  AITBC_ASSIGN_OR_RETURN(
+      state.coordinator.address,
+      Field(core::ParseFieldLines(init.out), "coordinator address", "coordinator init"));
   auto create_key = [&](const std::string& role) {
     return Tool("creating the " + role + " API key",
                 {coordinator_bin, "keys", "create", "--datadir", cdir, "--insecure-no-passphrase",
@@ -356,12 +344,12 @@ core::Result<DevnetState> InitDevnet(const DevnetOptions& options) {
                 env);
   };
   AITBC_ASSIGN_OR_RETURN(ToolOutput client_key, create_key("client"));
-  auto client_values = KeyValues(client_key.out);
+  auto client_values = core::ParseFieldLines(client_key.out);
   AITBC_ASSIGN_OR_RETURN(state.client_api_key, Field(client_values, "api_key", "client key"));
   AITBC_ASSIGN_OR_RETURN(state.client_address, Field(client_values, "address", "client key"));
   AITBC_ASSIGN_OR_RETURN(ToolOutput admin_key, create_key("admin"));
   AITBC_ASSIGN_OR_RETURN(state.admin_api_key,
-                         Field(KeyValues(admin_key.out), "api_key", "admin key"));
+                         Field(core::ParseFieldLines(admin_key.out), "api_key", "admin key"));
 
   // The miners: their keys (chain addresses) and their API keys.
   for (int i = 1; i <= options.miners; ++i) {
@@ -371,9 +359,10 @@ core::Result<DevnetState> InitDevnet(const DevnetOptions& options) {
     AITBC_ASSIGN_OR_RETURN(
         ToolOutput minit,
         Tool("initialising " + miner.name, {miner_bin, "init", "--datadir", miner.datadir}, env));
-    AITBC_ASSIGN_OR_RETURN(miner.address, Field(KeyValues(minit.out), "address", miner.name));
+    AITBC_ASSIGN_OR_RETURN(miner.address,
+                           Field(core::ParseFieldLines(minit.out), "address", miner.name));
     AITBC_ASSIGN_OR_RETURN(ToolOutput mkey, create_key("miner"));
-    auto values = KeyValues(mkey.out);
+    auto values = core::ParseFieldLines(mkey.out);
     AITBC_ASSIGN_OR_RETURN(miner.api_key, Field(values, "api_key", miner.name + " key"));
     miner.miner_id = values.count("miner_id") ? values["miner_id"] : "";
     state.miners.push_back(std::move(miner));

@@ -4,8 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
-
+#include "core/field_lines.h"
 #include "core/file_util.h"
 #include "protocol/json_codec.h"
 
@@ -19,18 +18,6 @@ using aitbc::testing::RunCommand;
 const std::map<std::string, std::string> kEnv = {{"AITBC_COORDINATOR_PASSPHRASE", ""},
                                                  {"AITBC_NODE_PASSPHRASE", ""}};
 
-// "name: value" lines of a command's output.
-std::map<std::string, std::string> Fields(const std::string& output) {
-  std::map<std::string, std::string> out;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto colon = line.find(": ");
-    if (colon != std::string::npos) out[line.substr(0, colon)] = line.substr(colon + 2);
-  }
-  return out;
-}
-
 core::Result<std::map<std::string, std::string>> Run(std::vector<std::string> argv) {
   AITBC_ASSIGN_OR_RETURN(auto result, RunCommand(argv, 120'000, kEnv));
   if (result.exit_code != 0) {
@@ -39,7 +26,7 @@ core::Result<std::map<std::string, std::string>> Run(std::vector<std::string> ar
     return core::Error::Internal(cmd + "failed (" + std::to_string(result.exit_code) +
                                  "): " + result.output);
   }
-  return Fields(result.output);
+  return core::ParseFieldLines(result.output);
 }
 
 core::Result<KeyInfo> CreateKey(const std::string& datadir, const std::string& db,

@@ -10,10 +10,6 @@
 //
 // Usage: chain_bench [--node PATH] [--txs N] [--senders N] [--connections N] [--batch N]
 //                    [--block-time-ms N] [--verify-threads N] [--keep]
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -31,6 +27,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench_util.h"
 #include "core/bytes.h"
 #include "core/encoding.h"
 #include "core/file_util.h"
@@ -47,24 +44,10 @@
 namespace {
 
 using namespace aitbc;
+using namespace aitbc::bench;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-[[noreturn]] void Die(const std::string& message) {
-  std::cerr << "chain_bench: " << message << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T OrDie(core::Result<T> result, const std::string& what) {
-  if (!result.ok()) Die(what + ": " + result.error().ToString());
-  return std::move(result).value();
-}
-
-void OrDie(const core::Status& status, const std::string& what) {
-  if (!status.ok()) Die(what + ": " + status.error().ToString());
-}
 
 core::PrivateKey KeyFor(uint32_t i) {
   core::Bytes seed(32, 0);
@@ -88,71 +71,6 @@ double MeasureVerifyPerSecond() {
     n += 200;
   }
   return static_cast<double>(n) / Seconds(Clock::now() - start);
-}
-
-// A child process running aitbc-node; killed if still running at exit.
-class NodeChild {
- public:
-  NodeChild(const std::vector<std::string>& argv, const std::string& log) {
-    pid_ = fork();
-    if (pid_ < 0) Die("fork failed");
-    if (pid_ == 0) {
-      FILE* out = std::freopen(log.c_str(), "a", stdout);
-      if (out == nullptr || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(126);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~NodeChild() { Stop(); }
-  // User + system CPU seconds the child has used so far (from /proc).
-  double CpuSeconds() const {
-    auto stat = core::ReadFile("/proc/" + std::to_string(pid_) + "/stat");
-    if (!stat.ok()) return 0;
-    // Fields after the command name (which is in parentheses): state is field 3, utime 14.
-    size_t close = stat->rfind(')');
-    std::vector<std::string> fields;
-    std::string field;
-    for (size_t i = close + 2; i < stat->size(); ++i) {
-      if ((*stat)[i] == ' ') {
-        fields.push_back(field);
-        field.clear();
-      } else {
-        field.push_back((*stat)[i]);
-      }
-    }
-    if (fields.size() < 13) return 0;
-    double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-    return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-  }
-  bool Running() { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 100 && Running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (Running()) kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-nlohmann::json WaitForReady(const std::string& path, NodeChild& node) {
-  for (int i = 0; i < 1200; ++i) {
-    auto text = core::ReadFile(path);
-    if (text.ok()) {
-      auto json = nlohmann::json::parse(*text, nullptr, false);
-      if (!json.is_discarded()) return json;
-    }
-    if (!node.Running()) Die("aitbc-node exited before it was ready");
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  Die("aitbc-node did not write " + path);
 }
 
 struct Options {
@@ -332,20 +250,6 @@ CommitWatch WatchCommits(const net::Url& p2p, const std::vector<SignedTx>& txs,
   return watch;
 }
 
-// The value of a sample line "name value" in Prometheus text (0 when absent).
-double MetricValue(const std::string& text, const std::string& name) {
-  size_t pos = text.find("\n" + name + " ");
-  if (pos == std::string::npos) return 0;
-  return std::strtod(text.c_str() + pos + name.size() + 2, nullptr);
-}
-
-double Percentile(std::vector<double>& values, double p) {
-  if (values.empty()) return 0;
-  size_t i = std::min(values.size() - 1, static_cast<size_t>(p * (values.size() - 1) + 0.5));
-  std::nth_element(values.begin(), values.begin() + i, values.end());
-  return values[i];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -391,17 +295,18 @@ int main(int argc, char** argv) {
         "key file");
   std::string datadir = dir + "/node";
   {
-    NodeChild init({o.node, "init", "--datadir", datadir, "--genesis", dir + "/genesis-src.json",
-                    "--validator-key", dir + "/key-src.json"},
-                   dir + "/init.log");
+    ChildProcess init({o.node, "init", "--datadir", datadir, "--genesis", dir + "/genesis-src.json",
+                       "--validator-key", dir + "/key-src.json"},
+                      dir + "/init.log");
     while (init.Running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  NodeChild node({o.node, "start", "--datadir", datadir, "--listen", "127.0.0.1:0", "--p2p-listen",
-                  "127.0.0.1:0", "--block-time-ms", std::to_string(o.block_time_ms),
-                  "--mempool-max-txs", std::to_string(std::max<size_t>(o.txs, 100'000)),
-                  "--verify-threads", std::to_string(o.verify_threads), "--log-level", "warn"},
-                 dir + "/node-stdout.log");
-  nlohmann::json ready = WaitForReady(datadir + "/ready.json", node);
+  ChildProcess node(
+      {o.node, "start", "--datadir", datadir, "--listen", "127.0.0.1:0", "--p2p-listen",
+       "127.0.0.1:0", "--block-time-ms", std::to_string(o.block_time_ms), "--mempool-max-txs",
+       std::to_string(std::max<size_t>(o.txs, 100'000)), "--verify-threads",
+       std::to_string(o.verify_threads), "--log-level", "warn"},
+      dir + "/node-stdout.log");
+  nlohmann::json ready = WaitForReady(datadir + "/ready.json", node, 60'000);
   net::Url rpc = OrDie(net::Url::Parse(ready["rpc"].get<std::string>() + "/"), "rpc url");
   net::Url p2p =
       OrDie(net::Url::Parse("http://127.0.0.1:" + std::to_string(ready["p2p_port"].get<int>())),
@@ -425,13 +330,7 @@ int main(int argc, char** argv) {
     watch = WatchCommits(p2p, txs, committed_at, start_height, std::chrono::seconds(300));
   });
   double node_cpu_before = node.CpuSeconds();
-  auto own_cpu = [] {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  };
-  double bench_cpu_before = own_cpu();
+  double bench_cpu_before = SelfCpuSeconds();
   auto first_submit = Clock::now();
   submitter.Start();
   submitter.Wait();
@@ -443,13 +342,9 @@ int main(int argc, char** argv) {
   metrics_request.url = rpc.WithTarget("/metrics");
   std::string metrics =
       OrDie(net::BlockingHttpClient().Send(std::move(metrics_request)), "fetching metrics").body;
-  auto mean_ms = [&metrics](const std::string& histogram) {
-    double count = MetricValue(metrics, histogram + "_count");
-    return count > 0 ? 1000 * MetricValue(metrics, histogram + "_sum") / count : 0.0;
-  };
-  double build_ms = mean_ms("aitbc_block_build_seconds");
-  double commit_ms = mean_ms("aitbc_block_commit_seconds");
-  double bench_cpu = own_cpu() - bench_cpu_before;
+  double build_ms = HistogramMeanMs(metrics, "aitbc_block_build_seconds");
+  double commit_ms = HistogramMeanMs(metrics, "aitbc_block_commit_seconds");
+  double bench_cpu = SelfCpuSeconds() - bench_cpu_before;
   loop.Stop();
   node.Stop();
 

@@ -16,9 +16,6 @@
 // Usage: jobs_bench [--node PATH] [--coordinator PATH] [--jobs N] [--concurrency N]
 //                   [--miners N] [--slots N] [--clients N] [--block-time-ms N] [--no-running]
 //                   [--db URL] [--sqlite-sync full|normal] [--threads N] [--log-level L] [--keep]
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,33 +36,26 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench_util.h"
 #include "coordinator/sim_miner.h"
+#include "core/field_lines.h"
 #include "core/file_util.h"
 #include "net/chain_client.h"
 #include "net/event_loop.h"
 #include "net/http_client.h"
+#include "net/metrics.h"
 #include "protocol/transaction.h"
 
 namespace {
 
 using namespace aitbc;
+using namespace aitbc::bench;
 using SteadyClock = std::chrono::steady_clock;
 
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              SteadyClock::now().time_since_epoch())
       .count();
-}
-
-[[noreturn]] void Die(const std::string& message) {
-  std::cerr << "jobs_bench: " << message << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T OrDie(core::Result<T> result, const std::string& what) {
-  if (!result.ok()) Die(what + ": " + result.error().ToString());
-  return std::move(result).value();
 }
 
 // Runs a command to completion; its stdout ("name: value" lines parsed).
@@ -81,92 +71,12 @@ std::map<std::string, std::string> RunFields(const std::vector<std::string>& arg
   while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
   int status = pclose(pipe);
   if (status != 0) Die(cmd + " failed: " + output);
-  std::map<std::string, std::string> fields;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto colon = line.find(": ");
-    if (colon != std::string::npos) fields[line.substr(0, colon)] = line.substr(colon + 2);
-  }
-  return fields;
-}
-
-// A daemon child process; SIGTERM then SIGKILL at exit.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const std::string& log) {
-    pid_ = fork();
-    if (pid_ < 0) Die("fork failed");
-    if (pid_ == 0) {
-      FILE* out = std::freopen(log.c_str(), "a", stdout);
-      if (out == nullptr || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(126);
-      setenv("AITBC_COORDINATOR_PASSPHRASE", "", 1);
-      setenv("AITBC_NODE_PASSPHRASE", "", 1);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      usleep(50'000);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  // User + system CPU seconds used so far.
-  double CpuSeconds() const {
-    auto stat = core::ReadFile("/proc/" + std::to_string(pid_) + "/stat");
-    if (!stat.ok()) return 0;
-    std::istringstream in(stat->substr(stat->rfind(')') + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && in >> field; ++i) {
-      if (i == 14 || i == 15) ticks += std::stod(field);
-    }
-    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-nlohmann::json WaitReady(const std::string& path, int64_t timeout_ms) {
-  auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
-  while (SteadyClock::now() < deadline) {
-    auto text = core::ReadFile(path);
-    if (text.ok()) {
-      auto json = nlohmann::json::parse(*text, nullptr, false);
-      if (json.is_object()) return json;
-    }
-    usleep(20'000);
-  }
-  Die("no " + path + " within " + std::to_string(timeout_ms) + " ms");
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
+  return core::ParseFieldLines(output);
 }
 
 double Round(double v, double unit = 0.01) {
   double per_unit = std::round(1.0 / unit);  // 100 for 0.01: divide, so 2.53 prints as 2.53
   return std::round(v * per_unit) / per_unit;
-}
-
-// This process's user + system CPU seconds (the load generator and the simulated miners).
-double SelfCpuSeconds() {
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // The 1-minute load average when the run starts: how busy the shared machine was.
@@ -245,12 +155,15 @@ int main(int argc, char** argv) {
   }
   RunFields(node_init);
 
-  auto node = std::make_unique<Child>(
+  // Keys are made unencrypted for the benchmark's throwaway directory.
+  const std::map<std::string, std::string> env = {{"AITBC_COORDINATOR_PASSPHRASE", ""},
+                                                  {"AITBC_NODE_PASSPHRASE", ""}};
+  auto node = std::make_unique<ChildProcess>(
       std::vector<std::string>{node_bin, "start", "--datadir", ndir, "--listen", "127.0.0.1:0",
                                "--p2p-listen", "127.0.0.1:0", "--block-time-ms",
                                std::to_string(block_time_ms), "--log-level", "warn"},
-      dir + "/node.out");
-  std::string node_url = WaitReady(ndir + "/ready.json", 60'000).value("rpc", "");
+      dir + "/node.out", env);
+  std::string node_url = WaitForReady(ndir + "/ready.json", *node, 60'000).value("rpc", "");
   std::vector<std::string> start = {coordinator_bin,
                                     "start",
                                     "--datadir",
@@ -276,8 +189,9 @@ int main(int argc, char** argv) {
                                     "--log-file",
                                     cdir + "/coordinator.log"};
   start.insert(start.end(), db_flags.begin(), db_flags.end());
-  auto coordinator = std::make_unique<Child>(start, dir + "/coordinator.out");
-  std::string coordinator_url = WaitReady(cdir + "/ready.json", 60'000).value("url", "");
+  auto coordinator = std::make_unique<ChildProcess>(start, dir + "/coordinator.out", env);
+  std::string coordinator_url =
+      WaitForReady(cdir + "/ready.json", *coordinator, 60'000).value("url", "");
 
   // Miners.
   net::EventLoop miner_loop(1);
@@ -403,24 +317,12 @@ int main(int argc, char** argv) {
     net::ClientRequest req;
     req.url = OrDie(net::Url::Parse(coordinator_url), "url").WithTarget("/metrics");
     auto metrics = probe.Send(req);
-    std::map<std::string, double> sums, counts;
-    std::istringstream in(metrics.ok() ? metrics->body : "");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      size_t space = line.rfind(' ');
-      std::string name = line.substr(0, space);
-      double value = std::atof(line.c_str() + space + 1);
-      auto ends = [&](const std::string& suffix) {
-        return name.size() > suffix.size() &&
-               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-      };
-      if (ends("_sum")) sums[name.substr(0, name.size() - 4)] += value;
-      if (ends("_count")) counts[name.substr(0, name.size() - 6)] += value;
-    }
+    std::string text = metrics.ok() ? metrics->body : "";
     for (const char* h : {"aitbc_queue_wait_seconds", "aitbc_assign_latency_seconds",
                           "aitbc_settle_latency_seconds"}) {
-      if (counts[h] > 0) coordinator_means[h] = sums[h] / counts[h] * 1000.0;
+      if (net::SampleValue(text, std::string(h) + "_count").value_or(0) > 0) {
+        coordinator_means[h] = HistogramMeanMs(text, h);
+      }
     }
   }
   double coordinator_cpu = coordinator->CpuSeconds();

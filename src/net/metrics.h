@@ -13,7 +13,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/router.h"
@@ -60,6 +62,11 @@ class Histogram {
 
 // Default latency buckets in seconds: 0.5 ms .. 60 s.
 std::vector<double> DefaultLatencyBuckets();
+
+// Reading Render()'s text back (benchmarks, tests): the value of the sample `name` without
+// labels ("name value" on a line of its own; a histogram's "name_sum", "name_count"), nullopt
+// when there is none.
+std::optional<double> SampleValue(std::string_view text, std::string_view name);
 
 class MetricsRegistry {
  public:

@@ -7,6 +7,7 @@
 
 #include "cluster.h"
 #include "core/file_util.h"
+#include "net/metrics.h"
 #include "protocol/json_codec.h"
 #include "protocol/transaction.h"
 
@@ -42,11 +43,7 @@ bool LogContains(Cluster& c, const std::string& text) {
 
 // A value of the coordinator's /metrics (a series without labels); -2 when absent.
 double CoordinatorMetric(Cluster& c, const std::string& name) {
-  HttpResult r = c.Call(Method::kGet, "/metrics", "");
-  const std::string& text = r.response.body;
-  size_t at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return -2;
-  return std::stod(text.substr(at + name.size() + 2));
+  return net::SampleValue(c.Call(Method::kGet, "/metrics", "").response.body, name).value_or(-2);
 }
 
 nlohmann::json WaitStatus(Cluster& c, const KeyInfo& client, const std::string& id,

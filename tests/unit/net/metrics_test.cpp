@@ -35,6 +35,22 @@ TEST(MetricsTest, RendersASmallRegistryExactly) {
             "queue_depth 2.5\n");
 }
 
+TEST(MetricsTest, SampleValueReadsRenderedTextBack) {
+  MetricsRegistry registry;
+  registry.GetGauge("queue", "Q.").Set(2.5);
+  registry.GetGauge("queue_depth", "D.").Set(-1);
+  registry.GetCounter("jobs_total", "J.", {{"state", "done"}}).Inc(3);
+  registry.GetHistogram("latency_seconds", "L.", {}, {1}).Observe(0.25);
+  std::string text = registry.Render();
+  EXPECT_EQ(SampleValue(text, "queue"), 2.5);
+  EXPECT_EQ(SampleValue(text, "queue_depth"), -1);  // not confused with "queue"
+  EXPECT_EQ(SampleValue(text, "latency_seconds_sum"), 0.25);
+  EXPECT_EQ(SampleValue(text, "latency_seconds_count"), 1);
+  EXPECT_EQ(SampleValue(text, "jobs_total"), std::nullopt);  // labelled only
+  EXPECT_EQ(SampleValue(text, "missing"), std::nullopt);
+  EXPECT_EQ(SampleValue("", "queue"), std::nullopt);
+}
+
 TEST(MetricsTest, EscapesLabelValuesAndHelp) {
   MetricsRegistry registry;
   registry.GetCounter("x_total", "Line one\nback\\slash", {{"path", "a\"b\\c\nd"}}).Inc();

@@ -2,27 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/api_keys.h"
+
 namespace aitbc::net {
 
 std::string ApiKeyLogId(std::string_view key) {
-  // aitbc_<role>_<id>_<secret>: role and id are not secret.
-  constexpr std::string_view kPrefix = "aitbc_";
-  if (key.substr(0, kPrefix.size()) != kPrefix) return "opaque";
-  key.remove_prefix(kPrefix.size());
-  size_t role_end = key.find('_');
-  if (role_end == std::string_view::npos || role_end == 0 || role_end > 16) return "opaque";
-  size_t id_end = key.find('_', role_end + 1);
-  if (id_end == std::string_view::npos || id_end - role_end - 1 != 16) return "opaque";
-  std::string_view role = key.substr(0, role_end);
-  std::string_view id = key.substr(role_end + 1, 16);
-  for (char c : role) {
-    if (c < 'a' || c > 'z') return "opaque";
-  }
-  for (char c : id) {
-    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    if (!hex) return "opaque";
-  }
-  return std::string(role) + ":" + std::string(id);
+  // Role and id are not secret; the secret is never logged.
+  auto parsed = ParsePresentedKey(key);
+  if (!parsed.ok()) return "opaque";
+  return std::string(RoleName(parsed->role)) + ":" + parsed->id;
 }
 
 void LogAccess(AccessLog level, const Request& request, int status, double seconds) {

@@ -51,7 +51,7 @@ NewApiKey GenerateApiKey(Role role, std::string owner, core::Random& random, int
   return key;
 }
 
-core::Result<std::pair<std::string, core::Hash256>> HashPresentedKey(std::string_view key) {
+core::Result<PresentedKey> ParsePresentedKey(std::string_view key) {
   auto malformed = [] { return core::Error::Unauthenticated("malformed API key"); };
   // aitbc_<role>_<id>_<secret>; role names contain no '_'.
   std::array<std::string_view, 4> parts;
@@ -66,13 +66,19 @@ core::Result<std::pair<std::string, core::Hash256>> HashPresentedKey(std::string
       parts[i] = key;
     }
   }
-  if (parts[0] != kPrefix || !RoleFromName(parts[1]).ok()) return malformed();
+  auto role = RoleFromName(parts[1]);
+  if (parts[0] != kPrefix || !role.ok()) return malformed();
   if (parts[2].size() != 2 * kIdBytes || parts[3].size() != 2 * kSecretBytes) return malformed();
   auto id = core::HexDecode(parts[2]);
   auto secret = core::HexDecode(parts[3]);
   if (!id.ok() || !secret.ok()) return malformed();
   // Ids are stored in lower case; accept the key however its hex was typed.
-  return std::make_pair(core::HexEncode(*id), core::Sha256(core::ByteView(*secret)));
+  return PresentedKey{*role, core::HexEncode(*id), std::move(secret).value()};
+}
+
+core::Result<std::pair<std::string, core::Hash256>> HashPresentedKey(std::string_view key) {
+  AITBC_ASSIGN_OR_RETURN(PresentedKey parsed, ParsePresentedKey(key));
+  return std::make_pair(std::move(parsed.id), core::Sha256(core::ByteView(parsed.secret)));
 }
 
 void ApiKeyVerifier::Put(ApiKeyRecord record) {

@@ -38,6 +38,14 @@ struct NewApiKey {
 };
 
 NewApiKey GenerateApiKey(Role role, std::string owner, core::Random& random, int64_t now_ms);
+// The parts of a presented key "aitbc_<role>_<id>_<secret>".
+struct PresentedKey {
+  Role role;
+  std::string id;  // lower-case hex, as stored
+  core::Bytes secret;
+};
+// kUnauthenticated "malformed API key" for anything else.
+core::Result<PresentedKey> ParsePresentedKey(std::string_view key);
 // Parses a presented key into (id, SHA-256 of its secret); kUnauthenticated if malformed.
 core::Result<std::pair<std::string, core::Hash256>> HashPresentedKey(std::string_view key);
 

@@ -21,12 +21,20 @@ BalanceWatch::BalanceWatch(net::EventLoop& loop, net::ChainClient& chain,
           "aitbc_coordinator_refunds_covered",
           "Refunds (fee + escrow-fee rebate) the coordinator's balance pays for; -1: no fee")) {}
 
+namespace {
+
+// What one refund costs the coordinator: its fee + the client's escrow-fee rebate (saturating,
+// so an absurd min_fee covers no refunds rather than overflowing).
+core::Amount PerRefund(core::Amount min_fee) {
+  return min_fee.Add(min_fee).value_or(
+      core::Amount::FromMicro(std::numeric_limits<uint64_t>::max()));
+}
+
+}  // namespace
+
 uint64_t BalanceWatch::RefundsCovered(core::Amount balance, core::Amount min_fee) {
   if (min_fee.micro() == 0) return std::numeric_limits<uint64_t>::max();
-  // fee + rebate; saturating, so an absurd min_fee covers 0 refunds rather than overflowing.
-  core::Amount per_refund =
-      min_fee.Add(min_fee).value_or(core::Amount::FromMicro(std::numeric_limits<uint64_t>::max()));
-  return balance.micro() / per_refund.micro();
+  return balance.micro() / PerRefund(min_fee).micro();
 }
 
 void BalanceWatch::Start() { Check(); }
@@ -53,7 +61,7 @@ void BalanceWatch::OnReading(core::Result<net::AccountInfo> account) {
 
   int64_t now = clock_.SteadyMs();
   bool low = refunds < kLowBalanceRefunds;
-  core::Amount per_refund = min_fee_.Add(min_fee_).value_or(min_fee_);
+  core::Amount per_refund = PerRefund(min_fee_);
   std::lock_guard lock(mu_);
   if (low && (!reported_ || !low_ || now - last_warning_ms_ >= options_.warn_every_ms)) {
     spdlog::warn(

@@ -23,22 +23,25 @@ core::Status CheckPrice(const protocol::Price& offered, const protocol::Price& a
 
 namespace {
 
-// Only the coordinator this miner registered with holds the push key.
+// Only the coordinator this miner registered with holds the push key. `verb`: "assign" or
+// "cancel".
 std::optional<net::Response> RefuseWithoutPushKey(const MinerContext& context,
-                                                  const net::Request& request, const char* what) {
+                                                  const net::Request& request,
+                                                  std::string_view verb) {
   if (context.link->CheckPushKey(request.Header("X-Api-Key"))) return std::nullopt;
-  spdlog::warn("refused {} from {}: missing or wrong push key", what, request.remote_address);
+  spdlog::warn("refused to {} a job for {}: missing or wrong push key", verb,
+               request.remote_address);
   return net::Response::FromError(core::Error::Unauthenticated(
-      std::string("missing or wrong push key (X-Api-Key): only the coordinator this miner "
-                  "registered with may ") +
-      (std::string_view(what) == "an assignment" ? "assign" : "cancel") + " jobs"));
+      "missing or wrong push key (X-Api-Key): only the coordinator this miner registered with "
+      "may " +
+      std::string(verb) + " jobs"));
 }
 
 }  // namespace
 
 void AddAssignRoute(net::Router& router, MinerContext& context) {
   router.Add(net::Method::kPost, "/v1/jobs/{id}/cancel", [&context](net::Request& request) {
-    if (auto refused = RefuseWithoutPushKey(context, request, "a cancellation")) return *refused;
+    if (auto refused = RefuseWithoutPushKey(context, request, "cancel")) return *refused;
     std::string reason = "no reason given";
     if (!request.body.empty()) {
       core::Result<nlohmann::json> body = request.JsonBody();
@@ -55,7 +58,7 @@ void AddAssignRoute(net::Router& router, MinerContext& context) {
         200, {{"job_id", job_id}, {"status", *stopped ? "cancelled" : "finished"}});
   });
   router.Add(net::Method::kPost, "/v1/jobs/assign", [&context](net::Request& request) {
-    if (auto refused = RefuseWithoutPushKey(context, request, "an assignment")) return *refused;
+    if (auto refused = RefuseWithoutPushKey(context, request, "assign")) return *refused;
     core::Result<nlohmann::json> body = request.JsonBody();
     if (!body.ok()) return net::Response::FromError(body.error());
     core::Result<protocol::AssignRequest> assignment = protocol::AssignRequest::FromJson(*body);
